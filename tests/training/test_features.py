@@ -1,0 +1,65 @@
+"""Pitch, loudness and the checks that decide whether a file holds one stable tone."""
+
+import numpy as np
+import pytest
+
+from grower.training.config import FeatureConfig
+from grower.training.features import analyse
+from grower.training.tone_file import ToneFileError
+
+from ..conftest import harmonic_tone
+
+CONFIG = FeatureConfig()
+
+
+def cents(a_hz, b_hz):
+    return 1200 * np.log2(a_hz / b_hz)
+
+
+@pytest.mark.parametrize("f0_hz", [41.2, 98.0 * 2 ** (33 / 1200), 190.0, 446.3, 1234.5, 1800.0])
+def test_f0_is_within_5_cents_on_clean_tones(f0_hz):
+    features = analyse(harmonic_tone(f0_hz, 1.0), CONFIG, 64, 64)
+    assert abs(cents(features.tone_f0_hz, f0_hz)) < 5.0
+
+
+def test_f0_is_within_5_cents_under_vibrato():
+    features = analyse(harmonic_tone(330.0, 1.5, vibrato_cents=20.0), CONFIG, 64, 64)
+    assert abs(cents(features.tone_f0_hz, 330.0)) < 5.0
+    # the trajectory follows the vibrato rather than flattening it
+    sustain = features.f0_hz[30:-30]
+    assert np.ptp(cents(sustain, 330.0)) > 25.0
+
+
+def test_noise_has_no_stable_pitch():
+    noise = np.random.default_rng(0).uniform(-0.5, 0.5, 22050).astype(np.float32)
+    with pytest.raises(ToneFileError, match="no stable pitch"):
+        analyse(noise, CONFIG, 64, 64)
+
+
+def test_a_chord_has_no_stable_pitch():
+    t = np.arange(22050) / 22050
+    chord = sum(np.sin(2 * np.pi * 261.63 * 2 ** (s / 12) * k * t) / k for s in (0, 4, 7) for k in (1, 2, 3))
+    with pytest.raises(ToneFileError, match="no stable pitch"):
+        analyse((0.2 * chord).astype(np.float32), CONFIG, 64, 64)
+
+
+def test_a_full_scale_1khz_sine_reads_about_minus_3_db():
+    t = np.arange(22050) / 22050
+    features = analyse(np.sin(2 * np.pi * 1000 * t).astype(np.float32), CONFIG, 64, 64)
+    assert np.median(features.loudness_db) == pytest.approx(-3.0, abs=0.5)
+
+
+def test_the_sustain_region_lies_between_attack_and_release():
+    audio = harmonic_tone(220.0, 2.0)
+    ramp = np.minimum(1.0, np.arange(audio.size) / (0.3 * 22050))  # a slow 300 ms attack
+    features = analyse((audio * ramp).astype(np.float32), CONFIG, 64, 64)
+    assert 0.2 < features.sustain_start_s < features.sustain_end_s <= 2.0
+    assert features.sustain_end_s - features.sustain_start_s > 1.0
+
+
+def test_harmonic_analysis_reads_the_partials_amplitudes():
+    features = analyse(harmonic_tone(220.0, 1.0, n_harmonics=10), CONFIG, 64, 64)
+    middle = features.harmonic_amplitudes[40:-40].mean(axis=0)
+    ratios_db = 20 * np.log10(middle[:5] / middle[0])
+    np.testing.assert_allclose(ratios_db, 20 * np.log10(1 / np.arange(1, 6)), atol=0.5)
+    assert middle[12:].max() < 1e-3 * middle[0]

@@ -1,0 +1,86 @@
+"""Frozen configs, saved with every checkpoint and bank."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """How audio becomes conditioning features. Part of the feature-cache key."""
+
+    sample_rate: int = 22050
+    hop_size: int = 128  # samples per control frame: 172 frames/s at 22050 Hz
+    n_mfcc: int = 30
+    analysis_fft_size: int = 2048
+    f0_min_hz: float = 30.0
+    f0_max_hz: float = 2000.0
+    min_duration_s: float = 0.5
+    silence_db: float = -60.0  # a file whose peak is below this is silent
+    min_periodicity: float = 0.8  # normalised autocorrelation at the period for a frame to be voiced
+    min_voiced_fraction: float = 0.6  # of the frames within 30 dB of the loudest
+    max_pitch_spread_cents: float = 100.0  # 80 % of voiced frames must lie this close to the median
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The per-tone decoder and the synthesiser it drives."""
+
+    n_harmonics: int = 64
+    n_noise_bands: int = 64
+    hidden_size: int = 96
+    n_hidden_layers: int = 2
+    noise_bias: float = -5.0  # noise starts quiet, as in DDSP
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The optimisation. Everything that changes a tone's result is here."""
+
+    max_steps: int = 600  # a cap: each tone stops earlier once converged
+    learning_rate: float = 3e-3
+    grad_clip: float = 1.0  # per tone
+    crop_size: int = 8192  # samples per random crop, a multiple of crop_grid
+    crop_grid: int = 512  # crops start on multiples of this: every STFT hop divides it
+    fft_sizes: tuple = (2048, 1024, 512, 256)
+    warm_start_steps: int = 300  # fit the decoder to sinusoidal analysis before the spectral loss
+    warm_start_learning_rate: float = 1e-2
+    converge_window: int = 100  # steps compared for convergence
+    converge_tolerance: float = 0.005  # stop a tone when its loss improves less than this (relative) per window
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How a run executes. Changes speed, not the meaning of the result."""
+
+    device: str = "auto"
+    amp: str = "auto"  # auto: bf16 on CUDA, off on CPU (measured slower there)
+    compile: str = "auto"  # auto: on for CUDA, off on CPU (compile time does not pay back)
+    checkpoint_every_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class GrowerConfig:
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GrowerConfig":
+        train = dict(data["train"])
+        train["fft_sizes"] = tuple(train["fft_sizes"])
+        return cls(FeatureConfig(**data["features"]), ModelConfig(**data["model"]), TrainConfig(**train))
+
+    def tone_key(self) -> str:
+        """Hash of everything that decides a tone's trained result."""
+        return stable_hash(self.to_dict())
+
+
+def stable_hash(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=list).encode()).hexdigest()[:16]

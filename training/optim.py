@@ -1,0 +1,59 @@
+"""Adam over per-tone parameters.
+
+torch.optim.Adam keeps one step count and clips one global norm, which would
+make a tone's update depend on the tones beside it. Here every parameter is
+[n_tones, ...]; step counts, gradient clipping and freezing are per tone, so
+batched training gives each tone what it would get alone.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class PerToneAdam:
+    def __init__(self, params, lr: float, grad_clip: float, betas=(0.9, 0.999), eps: float = 1e-8):
+        self.params = list(params)
+        self.lr, self.grad_clip, self.betas, self.eps = lr, grad_clip, betas, eps
+        n_tones = self.params[0].shape[0]
+        self.steps = torch.zeros(n_tones)
+        self.exp_avg = [torch.zeros_like(p) for p in self.params]
+        self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self, active: torch.Tensor) -> torch.Tensor:
+        """Update the tones where active ([n_tones] bool); returns their grad norms [n_tones]."""
+        norm_sq = sum(p.grad.float().flatten(1).pow(2).sum(1) for p in self.params)
+        norms = norm_sq.sqrt()
+        scale = torch.clamp(self.grad_clip / (norms + 1e-6), max=1.0) * active
+        self.steps += active.to(self.steps.dtype)
+        beta1, beta2 = self.betas
+        steps = self.steps.clamp(min=1)
+        correction1 = 1 - beta1**steps
+        correction2 = 1 - beta2**steps
+        for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq):
+            shape = (-1,) + (1,) * (p.dim() - 1)
+            keep = active.view(shape)
+            g = p.grad * scale.view(shape)
+            m.copy_(torch.where(keep, beta1 * m + (1 - beta1) * g, m))
+            v.copy_(torch.where(keep, beta2 * v + (1 - beta2) * g * g, v))
+            update = (m / correction1.view(shape)) / ((v / correction2.view(shape)).sqrt() + self.eps)
+            p.sub_(self.lr * update * keep)
+        return norms
+
+    def state_dict(self) -> dict:
+        state = {"steps": self.steps.clone()}
+        for i, (m, v) in enumerate(zip(self.exp_avg, self.exp_avg_sq)):
+            state[f"exp_avg.{i}"] = m.clone()
+            state[f"exp_avg_sq.{i}"] = v.clone()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.steps.copy_(state["steps"])
+        for i, (m, v) in enumerate(zip(self.exp_avg, self.exp_avg_sq)):
+            m.copy_(state[f"exp_avg.{i}"])
+            v.copy_(state[f"exp_avg_sq.{i}"])

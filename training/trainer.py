@@ -1,0 +1,199 @@
+"""The training loop. Reads top to bottom:
+
+1. warm start: fit every tone's decoder to its sinusoidal analysis (cheap,
+   frame-level, no synthesis), so the spectral phase starts near the answer;
+2. spectral phase: one random crop per tone per step, synthesise, compare to
+   the cached target STFTs, sum the per-tone losses, per-tone Adam;
+3. a tone stops when its smoothed loss stops improving; the run stops when
+   every tone has, or at ``max_steps``, or on Ctrl-C.
+
+Tones are independent throughout: own weights, own random generator, own
+step count, clip and convergence.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+
+import torch
+from tqdm import tqdm
+
+from .config import GrowerConfig, RunConfig
+from .decoder import ToneDecoders
+from .loss import analysis_loss, spectral_loss
+from .optim import PerToneAdam
+from .synthesis import render
+from .tone_set import CropBatch, crop_size_for, draw_crops
+
+WARM_START_FRAMES = 256  # frames per tone per warm-start step
+
+
+@dataclass
+class TrainState:
+    """Everything a checkpoint holds besides the config."""
+
+    decoders: ToneDecoders
+    optimizer: PerToneAdam
+    step: int = 0  # spectral steps taken (the run's step; tones may have stopped earlier)
+    warm_started: bool = False
+    active: torch.Tensor = None  # [T] bool: still training
+    loss_ema: torch.Tensor = None  # [T]
+    ema_history: list = field(default_factory=list)  # [[T] floats] per step
+    loss_history: list = field(default_factory=list)  # [[T] floats] per step, raw crop losses
+    stop_reason: str = ""
+
+
+def choose_device(run: RunConfig) -> torch.device:
+    if run.device != "auto":
+        return torch.device(run.device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def amp_dtype(run: RunConfig, device: torch.device):
+    """bf16 autocast on CUDA by default; on CPU only when asked (measured slower: see benchmarks)."""
+    wanted = run.amp
+    if wanted == "auto":
+        wanted = "bf16" if device.type == "cuda" else "off"
+    return {"off": None, "bf16": torch.bfloat16, "fp16": torch.float16}[wanted]
+
+
+def new_state(tones: list, config: GrowerConfig) -> TrainState:
+    decoders = ToneDecoders(tones[0].inputs.shape[1], config.model, [t.seed for t in tones])
+    n = len(tones)
+    return TrainState(
+        decoders=decoders,
+        optimizer=PerToneAdam(decoders.parameters(), config.train.learning_rate, config.train.grad_clip),
+        active=torch.ones(n, dtype=torch.bool),
+        loss_ema=torch.zeros(n),
+    )
+
+
+def warm_start(state: TrainState, tones: list, config: GrowerConfig) -> None:
+    """Fit each decoder to its tone's analysed harmonics and noise floor."""
+    optimizer = PerToneAdam(state.decoders.parameters(), config.train.warm_start_learning_rate, config.train.grad_clip)
+    everyone = torch.ones(len(tones), dtype=torch.bool)
+    for _ in range(config.train.warm_start_steps):
+        picks = [torch.randint(t.inputs.shape[0], (WARM_START_FRAMES,), generator=t.generator) for t in tones]
+        inputs = torch.stack([t.inputs[i] for t, i in zip(tones, picks)])
+        f0_hz = torch.stack([t.f0_hz[i] for t, i in zip(tones, picks)])
+        harmonics = torch.stack([t.analysis_harmonics[i] for t, i in zip(tones, picks)])
+        noise = torch.stack([t.analysis_noise[i] for t, i in zip(tones, picks)])
+        losses = analysis_loss(state.decoders(inputs), f0_hz, harmonics, noise, config.features.sample_rate)
+        optimizer.zero_grad()
+        losses.sum().backward()
+        optimizer.step(everyone)
+    state.warm_started = True
+
+
+class SpectralStep:
+    """One spectral training step, optionally compiled and under autocast."""
+
+    def __init__(self, decoders: ToneDecoders, config: GrowerConfig, autocast_dtype, device: torch.device, compile_: bool):
+        self.decoders, self.config, self.device = decoders, config, device
+        self.autocast_dtype = autocast_dtype
+        self.forward = self._forward
+        if compile_:
+            self.forward = torch.compile(self._forward, dynamic=False)
+        self.compiled = compile_
+
+    def _forward(self, inputs, f0_hz, phase_rad, white_noise, targets):
+        with torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.float32, enabled=self.autocast_dtype is not None):
+            controls = self.decoders(inputs)
+        controls = {k: v.float() for k, v in controls.items()}
+        hop = self.config.features.hop_size
+        audio = render(controls, f0_hz, phase_rad, white_noise, self.config.features.sample_rate, hop)["audio"][:, hop:]
+        return spectral_loss(audio, targets, self.config.train.fft_sizes)
+
+    def __call__(self, batch: CropBatch) -> torch.Tensor:
+        d = self.device
+        args = (batch.inputs.to(d), batch.f0_hz.to(d), batch.phase_rad.to(d), batch.white_noise.to(d), [m.to(d) for m in batch.target_magnitudes])
+        try:
+            return self.forward(*args)
+        except Exception as error:  # compile can fail on some platforms; eager always works
+            if not self.compiled:
+                raise
+            print(f"grower-train: torch.compile failed ({type(error).__name__}: {str(error).splitlines()[0][:120]}); continuing without it", file=sys.stderr)
+            self.forward, self.compiled = self._forward, False
+            return self.forward(*args)
+
+
+def update_convergence(state: TrainState, losses: torch.Tensor, config: GrowerConfig) -> None:
+    """EMA per tone; a tone stops when its EMA improved < tolerance over the last window."""
+    window, tolerance = config.train.converge_window, config.train.converge_tolerance
+    alpha = 2.0 / (window / 4 + 1)
+    first = state.step == 1
+    state.loss_ema = torch.where(state.active, losses if first else (1 - alpha) * state.loss_ema + alpha * losses, state.loss_ema)
+    state.ema_history.append(state.loss_ema.tolist())
+    if state.step > 2 * window:
+        before = torch.tensor(state.ema_history[-1 - window])
+        improvement = (before - state.loss_ema) / before.abs().clamp(min=1e-8)
+        state.active &= ~(improvement < tolerance)
+
+
+def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState | None = None, checkpoint=None, progress: bool = True) -> TrainState:
+    """Train (or continue training) every tone. Ctrl-C stops cleanly; the state so far is returned.
+
+    checkpoint: optional callable(state), called every ``run.checkpoint_every_s``.
+    """
+    device = choose_device(run)
+    state = state or new_state(tones, config)
+    state.decoders.to(device)
+    for name in ("steps", "exp_avg", "exp_avg_sq"):
+        value = getattr(state.optimizer, name)
+        setattr(state.optimizer, name, value.to(device) if torch.is_tensor(value) else [v.to(device) for v in value])
+    state.active = state.active.to(device)
+    state.loss_ema = state.loss_ema.to(device)
+    compile_ = run.compile == "on" or (run.compile == "auto" and device.type == "cuda")
+    step_fn = SpectralStep(state.decoders, config, amp_dtype(run, device), device, compile_)
+    crop_size = crop_size_for(config)
+    last_checkpoint = time.monotonic()
+
+    bar = tqdm(total=config.train.max_steps, initial=state.step, desc="training", unit="step", disable=not progress, dynamic_ncols=True, file=sys.stderr)
+    try:
+        if not state.warm_started:
+            bar.set_postfix_str("warm start")
+            warm_start(state, tones, config)
+        while state.step < config.train.max_steps and bool(state.active.any()):
+            batch = draw_crops(tones, crop_size, config)
+            losses = step_fn(batch)
+            state.optimizer.zero_grad()
+            losses.sum().backward()
+            progress_ = state.step / max(config.train.max_steps, 1)
+            state.optimizer.lr = config.train.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress_)))
+            state.optimizer.step(state.active)
+            state.step += 1
+            detached = losses.detach()
+            state.loss_history.append(detached.tolist())
+            update_convergence(state, detached, config)
+            bar.update(1)
+            bar.set_postfix(loss=f"{float(detached.mean()):.3f}", training=f"{int(state.active.sum())}/{len(tones)}")
+            if checkpoint is not None and time.monotonic() - last_checkpoint > run.checkpoint_every_s:
+                checkpoint(state)
+                last_checkpoint = time.monotonic()
+        state.stop_reason = "converged" if not bool(state.active.any()) else "step cap reached"
+    except KeyboardInterrupt:
+        state.stop_reason = "interrupted"
+    finally:
+        bar.close()
+    return state
+
+
+@torch.no_grad()
+def reconstruct(decoders: ToneDecoders, tones: list, config: GrowerConfig) -> list:
+    """Controls and audio for every tone's whole recording, one tone at a time.
+
+    Returns per tone {"controls": {name: [n_frames, ...]}, "audio", "harmonic",
+    "noise": [n_samples]} as float32 CPU tensors; noise from the tone's seed.
+    """
+    decoders = decoders.cpu().float()
+    results = []
+    for t, tone in enumerate(tones):
+        controls = decoders(tone.inputs[None], tone_index=torch.tensor([t]))
+        generator = torch.Generator().manual_seed(tone.seed + 2)
+        noise = torch.rand(1, tone.inputs.shape[0] - 1, config.features.hop_size, generator=generator) * 2 - 1
+        out = render(controls, tone.f0_hz[None], tone.phase_rad[None], noise, config.features.sample_rate, config.features.hop_size)
+        results.append({"controls": {k: v[0] for k, v in controls.items()}, **{k: v[0] for k, v in out.items()}})
+    return results
