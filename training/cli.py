@@ -74,6 +74,7 @@ def main(argv=None) -> int:
         print(f"grower-train: {error}", file=sys.stderr)
         return 1
     sizes = (config.model.n_harmonics, config.model.n_noise_bands)
+    timings, phase_started = {}, time.perf_counter()
     usable, names = [], {}
     for path in files:
         try:
@@ -92,6 +93,8 @@ def main(argv=None) -> int:
     if not usable:
         print(f"grower-train: no usable tones in {args.tones_dir} ({len(files)} file(s) skipped)", file=sys.stderr)
         return 1
+
+    timings["features_s"] = time.perf_counter() - phase_started
 
     # 2. Keep tones whose file and settings are unchanged since the last bank.
     carried, to_train = [], []
@@ -118,13 +121,16 @@ def main(argv=None) -> int:
                 print(f"grower-train: {error}", file=sys.stderr)
                 return 1
         say(f"training {len(tones)} tone(s)" + (f", keeping {len(carried)} unchanged" if carried else "") + f" -> {args.out}")
-        started = time.monotonic()
+        started = time.perf_counter()
         state = train(tones, config, run, state=state, checkpoint=lambda s: save_checkpoint(checkpoint_dir, s, config, tones), progress=not args.quiet)
         stop_reason = state.stop_reason
-        say(f"{stop_reason} after {state.step} steps in {time.monotonic() - started:.1f} s")
+        timings["train_s"] = time.perf_counter() - started
+        timings["warm_start_s"] = state.warm_start_s
+        say(f"{stop_reason} after {state.step} steps in {timings['train_s']:.1f} s")
 
     # 4. Export atomically; a second Ctrl-C cannot leave half a bank.
     previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    started = time.perf_counter()
     try:
         exported = list(carried)
         if tones:
@@ -133,7 +139,9 @@ def main(argv=None) -> int:
                 losses = [step[t] for step in state.loss_history]
                 exported.append(export.trained_tone(audio.name, audio.path, audio.sha256, audio.duration_s, features, tone, result, state.decoders.tone_state(t), losses, stop_reason, config))
         write_checkpoint = (lambda d: save_checkpoint(d, state, config, tones)) if tones else None
-        export.export_bank(args.out, config, exported, write_checkpoint, previous_checkpoint=checkpoint_dir)
+        timings["reconstruct_s"] = time.perf_counter() - started
+        run_info = {"trained": [a.name for a, _ in to_train], "kept": [t.entry.name for t in carried], "stop_reason": stop_reason, "steps": state.step if state else 0, "device": str(run.device), **{k: round(v, 3) for k, v in timings.items()}}
+        export.export_bank(args.out, config, exported, write_checkpoint, previous_checkpoint=checkpoint_dir, run_info=run_info)
     finally:
         signal.signal(signal.SIGINT, previous_handler)
 

@@ -91,9 +91,10 @@ def carried_tone(old_bank: Path, entry: ToneEntry, arrays: dict, training: dict)
     return ExportedTone(entry=entry, arrays=arrays, training=training, report_files=files)
 
 
-def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpoint=None, previous_checkpoint: Path | None = None) -> None:
+def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpoint=None, previous_checkpoint: Path | None = None, run_info: dict | None = None) -> None:
     """Write the whole bank into a fresh directory and swap it in.
 
+    run_info: what this run did and how long each phase took, kept in bank.json.
     write_checkpoint: callable(directory) that writes the run's checkpoint,
     or None to carry over ``previous_checkpoint`` (a directory) if given.
     """
@@ -108,6 +109,7 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
         write_bank(tmp, header, [(t.entry, t.arrays) for t in tones])
         document = json.loads((tmp / BANK_JSON).read_text())
         document["training"] = {t.entry.name: t.training for t in tones}
+        document["run"] = run_info or {}
         (tmp / BANK_JSON).write_text(json.dumps(document, indent=2) + "\n")
         report_dir = tmp / REPORT_DIR
         report_dir.mkdir()

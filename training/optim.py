@@ -57,3 +57,37 @@ class PerToneAdam:
         for i, (m, v) in enumerate(zip(self.exp_avg, self.exp_avg_sq)):
             m.copy_(state[f"exp_avg.{i}"])
             v.copy_(state[f"exp_avg_sq.{i}"])
+
+
+class LossScaler:
+    """Dynamic loss scaling for fp16 autocast (torch.amp.GradScaler's policy).
+
+    GradScaler drives torch.optim optimizers; this drives PerToneAdam. The
+    loss is multiplied by ``scale`` before backward; ``unscale`` divides the
+    gradients back and reports whether they are finite. On overflow the step
+    is skipped and the scale halved; after ``growth_interval`` good steps it
+    doubles. Disabled, it is a no-op with scale 1.
+    """
+
+    def __init__(self, enabled: bool, init_scale: float = 2.0**16, growth_interval: int = 200):
+        self.enabled = enabled
+        self.scale = init_scale if enabled else 1.0
+        self.growth_interval = growth_interval
+        self.good_steps = 0
+
+    @torch.no_grad()
+    def unscale(self, params) -> bool:
+        if not self.enabled:
+            return True
+        finite = True
+        for p in params:
+            p.grad.div_(self.scale)
+            finite &= bool(torch.isfinite(p.grad).all())
+        if not finite:
+            self.scale /= 2.0
+            self.good_steps = 0
+            return False
+        self.good_steps += 1
+        if self.good_steps % self.growth_interval == 0:
+            self.scale *= 2.0
+        return True

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from .config import GrowerConfig, RunConfig
 from .decoder import ToneDecoders
 from .loss import analysis_loss, spectral_loss
-from .optim import PerToneAdam
+from .optim import LossScaler, PerToneAdam
 from .synthesis import render
 from .tone_set import CropBatch, crop_size_for, draw_crops
 
@@ -44,6 +44,7 @@ class TrainState:
     ema_history: list = field(default_factory=list)  # [[T] floats] per step
     loss_history: list = field(default_factory=list)  # [[T] floats] per step, raw crop losses
     stop_reason: str = ""
+    warm_start_s: float = 0.0
 
 
 def choose_device(run: RunConfig) -> torch.device:
@@ -73,14 +74,15 @@ def new_state(tones: list, config: GrowerConfig) -> TrainState:
 
 def warm_start(state: TrainState, tones: list, config: GrowerConfig) -> None:
     """Fit each decoder to its tone's analysed harmonics and noise floor."""
+    device = state.decoders.weights[0].device
     optimizer = PerToneAdam(state.decoders.parameters(), config.train.warm_start_learning_rate, config.train.grad_clip)
-    everyone = torch.ones(len(tones), dtype=torch.bool)
+    everyone = torch.ones(len(tones), dtype=torch.bool, device=device)
     for _ in range(config.train.warm_start_steps):
         picks = [torch.randint(t.inputs.shape[0], (WARM_START_FRAMES,), generator=t.generator) for t in tones]
-        inputs = torch.stack([t.inputs[i] for t, i in zip(tones, picks)])
-        f0_hz = torch.stack([t.f0_hz[i] for t, i in zip(tones, picks)])
-        harmonics = torch.stack([t.analysis_harmonics[i] for t, i in zip(tones, picks)])
-        noise = torch.stack([t.analysis_noise[i] for t, i in zip(tones, picks)])
+        inputs, f0_hz, harmonics, noise = (
+            torch.stack([getattr(t, name)[i] for t, i in zip(tones, picks)]).to(device)
+            for name in ("inputs", "f0_hz", "analysis_harmonics", "analysis_noise")
+        )
         losses = analysis_loss(state.decoders(inputs), f0_hz, harmonics, noise, config.features.sample_rate)
         optimizer.zero_grad()
         losses.sum().backward()
@@ -128,7 +130,7 @@ def update_convergence(state: TrainState, losses: torch.Tensor, config: GrowerCo
     state.loss_ema = torch.where(state.active, losses if first else (1 - alpha) * state.loss_ema + alpha * losses, state.loss_ema)
     state.ema_history.append(state.loss_ema.tolist())
     if state.step > 2 * window:
-        before = torch.tensor(state.ema_history[-1 - window])
+        before = torch.tensor(state.ema_history[-1 - window], device=state.loss_ema.device)
         improvement = (before - state.loss_ema) / before.abs().clamp(min=1e-8)
         state.active &= ~(improvement < tolerance)
 
@@ -147,7 +149,9 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
     state.active = state.active.to(device)
     state.loss_ema = state.loss_ema.to(device)
     compile_ = run.compile == "on" or (run.compile == "auto" and device.type == "cuda")
-    step_fn = SpectralStep(state.decoders, config, amp_dtype(run, device), device, compile_)
+    autocast = amp_dtype(run, device)
+    step_fn = SpectralStep(state.decoders, config, autocast, device, compile_)
+    scaler = LossScaler(enabled=autocast is torch.float16)
     crop_size = crop_size_for(config)
     last_checkpoint = time.monotonic()
 
@@ -155,14 +159,18 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
     try:
         if not state.warm_started:
             bar.set_postfix_str("warm start")
+            started = time.perf_counter()
             warm_start(state, tones, config)
+            state.warm_start_s = time.perf_counter() - started
         while state.step < config.train.max_steps and bool(state.active.any()):
             batch = draw_crops(tones, crop_size, config)
             losses = step_fn(batch)
             state.optimizer.zero_grad()
-            losses.sum().backward()
+            (losses.sum() * scaler.scale).backward()
             progress_ = state.step / max(config.train.max_steps, 1)
             state.optimizer.lr = config.train.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress_)))
+            if not scaler.unscale(state.optimizer.params):
+                continue  # fp16 overflow: the step is skipped and the scale lowered
             state.optimizer.step(state.active)
             state.step += 1
             detached = losses.detach()
