@@ -37,6 +37,21 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
+def load_tones(tones_dir: Path, config):
+    """Yield (ToneAudio, prepared Tone) for every usable file, one at a time."""
+    from grower.training.features import analyse
+    from grower.training.tone_file import ToneFileError, find_tone_files, read_tone
+    from grower.training.tone_set import prepare_tone
+
+    for path in find_tone_files(tones_dir):
+        try:
+            audio = read_tone(path, config.features)
+        except ToneFileError:
+            continue
+        features = analyse(audio.audio, config.features, config.model.n_harmonics, config.model.n_noise_bands)
+        yield audio, prepare_tone(audio.name, audio.sha256, audio.audio, features, config)
+
+
 def child_reference(tones_dir: Path, steps: int, device: str, out: Path) -> None:
     """Run in a child process: reference training, writes JSON to out."""
     import numpy as np
@@ -47,21 +62,12 @@ def child_reference(tones_dir: Path, steps: int, device: str, out: Path) -> None
 
     from grower.synth.spectral import log_spectral_distance_db
     from grower.training.config import GrowerConfig
-    from grower.training.features import analyse
-    from grower.training.tone_file import ToneFileError, find_tone_files, read_tone
-    from grower.training.tone_set import prepare_tone
     from grower.training.trainer import reconstruct
 
     config = GrowerConfig()
     started = time.perf_counter()
     lsd = {}
-    for path in find_tone_files(tones_dir):
-        try:
-            audio = read_tone(path, config.features)
-        except ToneFileError:
-            continue
-        features = analyse(audio.audio, config.features, config.model.n_harmonics, config.model.n_noise_bands)
-        tone = prepare_tone(audio.name, audio.sha256, audio.audio, features, config)
+    for audio, tone in load_tones(tones_dir, config):  # features per file, as the notebook did
         decoder = train_reference(tone, config, steps)
         result = reconstruct(decoder, [tone], config)[0]
         lsd[audio.name] = log_spectral_distance_db(audio.audio, result["audio"].numpy())
@@ -109,20 +115,11 @@ def child_variants(tones_dir: Path, device: str, out: Path) -> None:
     warnings.filterwarnings("ignore")  # dynamo's notes about traced helpers are not results
 
     from grower.training.config import GrowerConfig
-    from grower.training.features import analyse
-    from grower.training.tone_file import ToneFileError, find_tone_files, read_tone
-    from grower.training.tone_set import crop_size_for, draw_crops, prepare_tone
+    from grower.training.tone_set import crop_size_for, draw_crops
     from grower.training.trainer import SpectralStep, new_state
 
     config = GrowerConfig()
-    tones = []
-    for path in find_tone_files(tones_dir):
-        try:
-            audio = read_tone(path, config.features)
-        except ToneFileError:
-            continue
-        features = analyse(audio.audio, config.features, config.model.n_harmonics, config.model.n_noise_bands)
-        tones.append(prepare_tone(audio.name, audio.sha256, audio.audio, features, config))
+    tones = [tone for _, tone in load_tones(tones_dir, config)]
     dev = torch.device(device)
     results = {}
     for name, dtype, compiled in (("fp32 eager", None, False), ("bf16 autocast", torch.bfloat16, False), ("fp32 compiled", None, True), ("bf16 compiled", torch.bfloat16, True)):

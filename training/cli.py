@@ -29,6 +29,7 @@ def parse_args(argv):
     parser.add_argument("tones_dir", type=Path, metavar="TONES_DIR", help="folder of tone recordings")
     parser.add_argument("--out", type=Path, default=Path("bank"), metavar="BANK_DIR", help="bank directory to write (default: ./bank)")
     parser.add_argument("--steps", type=int, default=TrainConfig.max_steps, help=f"cap on spectral steps; tones stop earlier once converged (default {TrainConfig.max_steps})")
+    parser.add_argument("--no-early-stop", action="store_true", help="train every tone for all --steps instead of stopping it once converged")
     parser.add_argument("--sample-rate", type=int, default=FeatureConfig.sample_rate, help=f"training rate in Hz (default {FeatureConfig.sample_rate})")
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     parser.add_argument("--resume", action="store_true", help="continue from BANK_DIR/checkpoint")
@@ -48,6 +49,14 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return train_folder(args)
+    except KeyboardInterrupt:  # before training started: nothing to save, nothing written
+        print("grower-train: interrupted before training; nothing was written", file=sys.stderr)
+        return 130
+
+
+def train_folder(args) -> int:
     # Heavy imports after argument parsing, so --help is instant.
     from grower.synth.bank import BankError, load_bank
 
@@ -57,11 +66,11 @@ def main(argv=None) -> int:
     from .features import analyse
     from .tone_file import NoTonesError, ToneFileError, find_tone_files, read_tone
     from .tone_set import prepare_tone
-    from .trainer import reconstruct, train
+    from .trainer import choose_device, reconstruct, train
 
     config = GrowerConfig(
         features=dataclasses.replace(FeatureConfig(), sample_rate=args.sample_rate),
-        train=dataclasses.replace(TrainConfig(), max_steps=args.steps, seed=args.seed),
+        train=dataclasses.replace(TrainConfig(), max_steps=args.steps, seed=args.seed, early_stop=not args.no_early_stop),
     )
     run = RunConfig(device=args.device, amp=args.amp, compile=args.compile)
     cache = FeatureCache(None if args.no_cache else (args.cache_dir or default_cache_dir()))
@@ -140,7 +149,7 @@ def main(argv=None) -> int:
                 exported.append(export.trained_tone(audio.name, audio.path, audio.sha256, audio.duration_s, features, tone, result, state.decoders.tone_state(t), losses, stop_reason, config))
         write_checkpoint = (lambda d: save_checkpoint(d, state, config, tones)) if tones else None
         timings["reconstruct_s"] = time.perf_counter() - started
-        run_info = {"trained": [a.name for a, _ in to_train], "kept": [t.entry.name for t in carried], "stop_reason": stop_reason, "steps": state.step if state else 0, "device": str(run.device), **{k: round(v, 3) for k, v in timings.items()}}
+        run_info = {"trained": [a.name for a, _ in to_train], "kept": [t.entry.name for t in carried], "stop_reason": stop_reason, "steps": state.step if state else 0, "device": str(choose_device(run)), **{k: round(v, 3) for k, v in timings.items()}}
         export.export_bank(args.out, config, exported, write_checkpoint, previous_checkpoint=checkpoint_dir, run_info=run_info)
     finally:
         signal.signal(signal.SIGINT, previous_handler)

@@ -47,6 +47,7 @@ class TrainConfig:
     fft_sizes: tuple = (2048, 1024, 512, 256)
     warm_start_steps: int = 300  # fit the decoder to sinusoidal analysis before the spectral loss
     warm_start_learning_rate: float = 1e-2
+    early_stop: bool = True  # stop each tone once converged; off: train all max_steps
     converge_window: int = 100  # steps compared for convergence
     converge_tolerance: float = 0.005  # stop a tone when its loss improves less than this (relative) per window
     seed: int = 0

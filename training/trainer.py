@@ -129,7 +129,7 @@ def update_convergence(state: TrainState, losses: torch.Tensor, config: GrowerCo
     first = state.step == 1
     state.loss_ema = torch.where(state.active, losses if first else (1 - alpha) * state.loss_ema + alpha * losses, state.loss_ema)
     state.ema_history.append(state.loss_ema.tolist())
-    if state.step > 2 * window:
+    if config.train.early_stop and state.step > 2 * window:
         before = torch.tensor(state.ema_history[-1 - window], device=state.loss_ema.device)
         improvement = (before - state.loss_ema) / before.abs().clamp(min=1e-8)
         state.active &= ~(improvement < tolerance)
@@ -155,7 +155,9 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
     crop_size = crop_size_for(config)
     last_checkpoint = time.monotonic()
 
-    bar = tqdm(total=config.train.max_steps, initial=state.step, desc="training", unit="step", disable=not progress, dynamic_ncols=True, file=sys.stderr)
+    # In a log file (not a terminal) a bar redrawn 10 times a second is noise; update every 10 s.
+    interval_s = 0.1 if sys.stderr.isatty() else 10.0
+    bar = tqdm(total=config.train.max_steps, initial=state.step, desc="training", unit="step", disable=not progress, dynamic_ncols=True, file=sys.stderr, mininterval=interval_s)
     try:
         if not state.warm_started:
             bar.set_postfix_str("warm start")

@@ -1,7 +1,5 @@
 """The shared control definitions, checked against plain NumPy oracles and across torch/NumPy."""
 
-import math
-
 import numpy as np
 import pytest
 
