@@ -172,17 +172,38 @@ def test_resume_without_a_checkpoint_is_a_one_line_error(tmp_path, write_tone, c
     assert len(lines(err)) == 1 and "no checkpoint to resume from" in err
 
 
+def start(*args, **kwargs):
+    """grower-train in a child that takes Ctrl-C as a terminal user's process does.
+
+    A job started in the background by a non-interactive shell (as CI may be)
+    inherits SIGINT ignored, and Python keeps it so; restore the default so
+    the child's KeyboardInterrupt handling is what is tested.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "grower.training.cli", *map(str, args)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kwargs,
+    )
+
+
+def interrupt(process, after_s: float):
+    time.sleep(after_s)
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=120)
+    finally:
+        process.kill()
+
+
 def test_ctrl_c_saves_and_exports_what_it_has(tmp_path, write_tone):
     write_tone("a", 220.0, duration_s=1.0)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "grower.training.cli", str(tmp_path / "tones"), "--out", str(tmp_path / "bank"), "--steps", "100000", "--no-early-stop"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    process = start(tmp_path / "tones", "--out", tmp_path / "bank", "--steps", "100000", "--no-early-stop", env={**os.environ, "PYTHONUNBUFFERED": "1"})
     first_line = process.stdout.readline()
-    assert first_line.startswith("training 1 tone(s)"), first_line
-    time.sleep(3.0)  # inside the training loop by now: warm start takes well under a second
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=120)
+    if not first_line.startswith("training 1 tone(s)"):
+        process.kill()
+        pytest.fail(f"unexpected first line: {first_line!r}")
+    out, err = interrupt(process, 3.0)  # inside the training loop by then: warm start takes well under a second
+    out = first_line + out
     assert process.returncode == 130, err[-2000:]
     assert "interrupted after" in out
     assert "Traceback" not in err
@@ -197,13 +218,8 @@ def test_ctrl_c_before_training_writes_nothing_and_says_so(tmp_path):
     folder.mkdir()
     for i in range(40):  # enough files that analysis is still running when the signal comes
         soundfile.write(str(folder / f"t{i:02d}.wav"), harmonic_tone(200.0 + 7 * i, 2.0), 22050)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "grower.training.cli", str(folder), "--out", str(tmp_path / "bank"), "--no-cache"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    time.sleep(4.0)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=120)
+    process = start(folder, "--out", tmp_path / "bank", "--no-cache")
+    out, err = interrupt(process, 4.0)
     assert process.returncode == 130
     assert "Traceback" not in err
     if "interrupted before training" in err:
