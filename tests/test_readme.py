@@ -27,9 +27,9 @@ def test_the_quick_start_is_two_commands_install_and_run_then_test():
     assert "pytest" in tests
 
 
-def test_the_quick_start_main_job_trains_the_example_tones(tmp_path):
-    """Runs the first command's job part (after the install) with this environment's scripts."""
-    job = quick_start()[0].split(" && ")[-1]
+def test_the_quick_start_main_job_trains_and_grows_the_example_tones(tmp_path):
+    """Runs the first command's jobs (after the install) with this environment's scripts."""
+    job = " && ".join(part for part in quick_start()[0].split(" && ") if part.startswith(".venv/bin/grower-"))
     scripts = Path(sys.executable).parent
     job = job.replace(".venv/bin/", f"{scripts}/")
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
@@ -41,3 +41,7 @@ def test_the_quick_start_main_job_trains_the_example_tones(tmp_path):
         audio, rate = soundfile.read(str(tmp_path / "bank" / "report" / f"{tone.entry.name}_reconstruction.wav"))
         assert rate == 22050 and abs(audio.shape[0] / rate - tone.entry.duration_s) < 0.02
     assert (tmp_path / "bank" / "report" / "losses.png").exists()
+    for tone in bank.tones:
+        grown, rate = soundfile.read(str(tmp_path / "grown" / f"grown_{tone.entry.name}.wav"))
+        assert rate == 48000 and grown.shape[0] == int(44.8 * 48000)
+    assert (tmp_path / "grown" / "outputs.zip").exists()

@@ -1,0 +1,51 @@
+"""The realtime oscillator kernel against the shared NumPy definition."""
+
+import numpy as np
+import pytest
+
+from grower.synth import controls as dsp
+from grower.synth.growth import equal_level_scale, harmonic_gains, noise_gain
+from grower.synth.oscillator import render_partials
+
+
+def test_the_kernel_equals_the_framewise_definition():
+    rng = np.random.default_rng(0)
+    n, k = 128, 16
+    phase0, omega = np.array([0.3, 2.0]), np.array([0.05, 0.011])
+    a0 = rng.uniform(0, 0.1, (2, k)).astype(np.float32)
+    a1 = rng.uniform(0, 0.1, (2, k)).astype(np.float32)
+    out = np.zeros(n, np.float32)
+    render_partials(out, phase0, omega, a0, a1, np.array([k, k]))
+    expected = 0
+    for v in range(2):
+        phase = phase0[v] + omega[v] * np.arange(n)
+        frames = np.stack([a0[v], a1[v]]).astype(np.float64)
+        expected = expected + dsp.harmonic_signal_framewise(phase, frames, n)
+    np.testing.assert_allclose(out, expected, atol=2e-5)
+
+
+def test_harmonics_above_n_active_are_silent():
+    out = np.zeros(64, np.float32)
+    amps = np.ones((1, 8), np.float32)
+    render_partials(out, np.array([0.0]), np.array([0.1]), amps, amps, np.array([3]))
+    expected = sum(np.sin(k * 0.1 * np.arange(64)) for k in (1, 2, 3))
+    np.testing.assert_allclose(out, expected, atol=2e-5)
+
+
+def test_stage_s_gains_hold_harmonics_1_to_s_and_fade_the_next():
+    gains = harmonic_gains(np.array([0.0, 1.0, 5.0, 5.25, 64.0]), 64)
+    assert gains[0].sum() == 0
+    assert gains[1].tolist() == [1.0] + [0.0] * 63
+    assert gains[2, :5].tolist() == [1.0] * 5 and gains[2, 5:].sum() == 0
+    assert gains[3, 5] == 0.25 and gains[3, 6:].sum() == 0
+    assert gains[4].sum() == 64
+    assert noise_gain(np.array([0.0, 32.0, 64.0]), 64).tolist() == [0.0, 0.5, 1.0]
+
+
+def test_equal_level_keeps_the_grown_power_at_the_full_tones():
+    distribution = np.array([0.5, 0.3, 0.2])
+    for stage in (1.0, 2.0, 2.5):
+        gains = harmonic_gains(np.array(stage), 3)
+        scale = equal_level_scale(distribution, gains)
+        assert np.sum((distribution * gains * scale) ** 2) == pytest.approx(np.sum(distribution**2))
+    assert equal_level_scale(distribution, harmonic_gains(np.array(0.0), 3)) == 0

@@ -1,0 +1,191 @@
+"""The streaming renderer: growth stages, Nyquist, streaming, clicks, sustain, determinism."""
+
+import numpy as np
+import pytest
+
+from grower.synth.renderer import CONTROL_PERIOD, RenderConfig, Renderer
+
+SR = 48000
+
+
+def spectrum_db(audio, sr=SR):
+    window = np.hanning(audio.size)
+    magnitude = np.abs(np.fft.rfft(audio * window))
+    return np.fft.rfftfreq(audio.size, 1 / sr), 20 * np.log10(magnitude / magnitude.max() + 1e-12)
+
+
+def level_at(freqs, db, hz, width_hz=15.0):
+    return db[np.abs(freqs - hz) <= width_hz].max()
+
+
+def render_stage(bank, stage, tone=1, pitch=200.0, seconds=0.6, level_mode="raw"):
+    r = Renderer(bank, RenderConfig(sample_rate=SR, level_mode=level_mode))
+    r.note_on(tone, pitch, 1.0, stage=stage)
+    return r.render(int(seconds * SR))[int(0.1 * SR):]
+
+
+@pytest.mark.parametrize("stage", [1, 2, 5, 17, 40])
+def test_stage_s_holds_harmonics_1_to_s(bank, stage):
+    freqs, db = spectrum_db(render_stage(bank, stage))
+    present = [level_at(freqs, db, 200.0 * k) for k in range(1, stage + 1)]
+    absent = [level_at(freqs, db, 200.0 * k) for k in range(stage + 1, 56)]
+    assert min(present) > -60.0  # 1/k partials: harmonic 40 sits at -32 dB
+    assert max(absent, default=-200) < -90.0
+
+
+def test_a_fractional_stage_fades_in_the_next_harmonic(bank):
+    freqs, full = spectrum_db(render_stage(bank, 4.0))
+    _, half = spectrum_db(render_stage(bank, 3.5))
+    # harmonic 4 at gain 0.5 sits 6 dB below where it is at stage 4 (both relative to the fundamental)
+    drop = (level_at(freqs, full, 800.0) - level_at(freqs, full, 200.0)) - (level_at(freqs, half, 800.0) - level_at(freqs, half, 200.0))
+    assert drop == pytest.approx(6.02, abs=0.3)
+
+
+def test_equal_level_mode_keeps_rms_across_stages(bank):
+    rms = [np.sqrt(np.mean(render_stage(bank, s, level_mode="equal") ** 2)) for s in (1, 4, 16, 64)]
+    assert max(rms) / min(rms) < 10 ** (0.5 / 20)
+    raw = [np.sqrt(np.mean(render_stage(bank, s, level_mode="raw") ** 2)) for s in (1, 64)]
+    assert raw[1] > raw[0] * 1.1  # raw mode: harmonics add energy as they appear
+
+
+def test_nothing_appears_at_or_above_nyquist_at_high_pitch(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    r.note_on(1, 7000.0, 1.0, stage=64)  # harmonics 2 and 3 sit below Nyquist, 4+ would alias
+    audio = r.render(SR)[4800:]
+    freqs, db = spectrum_db(audio)
+    allowed = [7000.0, 14000.0, 21000.0]
+    mask = np.ones_like(freqs, bool)
+    for hz in allowed:
+        mask &= np.abs(freqs - hz) > 60
+    assert db[mask].max() < -90.0  # no alias anywhere
+    assert level_at(freqs, db, 21000.0) < level_at(freqs, db, 14000.0) - 6  # 21 kHz is tapered
+
+
+def play_timed(bank, block_size, total=30000):
+    """The same timed events, rendered in blocks of block_size."""
+    r = Renderer(bank, RenderConfig(sample_rate=SR, seed=3))
+    a = r.note_on(2, 311.0, 0.8)
+    r.set_stage(5.5, glide_s=0.05, at_sample=6000)
+    r.note_on(0, 123.4, 0.6, at_sample=12000)
+    r.note_off(a, at_sample=20000)
+    out, done = [], 0
+    while done < total:
+        size = min(block_size, total - done)
+        out.append(r.render(size))
+        done += size
+    return np.concatenate(out)
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 128, 1000])
+def test_k_blocks_equal_one_long_render(bank, block):
+    np.testing.assert_allclose(play_timed(bank, block), play_timed(bank, 30000), atol=1e-5)
+
+
+def test_an_event_between_blocks_lands_where_a_timed_one_does(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR, seed=3))
+    r.note_on(2, 311.0, 0.8)
+    head = np.concatenate([r.render(1000) for _ in range(6)])  # 6000 samples out
+    r.set_stage(5.5, glide_s=0.05)  # at the current position: sample 6000
+    rest = r.render(24000)
+    timed = Renderer(bank, RenderConfig(sample_rate=SR, seed=3))
+    timed.note_on(2, 311.0, 0.8)
+    timed.set_stage(5.5, glide_s=0.05, at_sample=6000)
+    np.testing.assert_array_equal(np.concatenate([head, rest]), timed.render(30000))
+
+
+def second_difference(audio):
+    return np.abs(np.diff(audio, 2))
+
+
+def click_ratio(audio, change_at, window=int(0.05 * SR)):
+    """Largest second difference around a change, over the largest in steady stretches either side."""
+    d = second_difference(audio)
+    before = d[change_at - 3 * window : change_at - window].max()
+    after = d[change_at + 2 * window : change_at + 4 * window].max()
+    during = d[change_at - window : change_at + 2 * window].max()
+    return during / max(before, after)
+
+
+def test_stage_changes_do_not_click(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR, level_mode="equal"))
+    r.note_on(0, 110.0, 1.0, stage=3)
+    head = r.render(int(0.5 * SR))
+    r.set_stage(30)
+    tail = r.render(int(0.5 * SR))
+    assert click_ratio(np.concatenate([head, tail]), head.size) < 1.3
+
+
+def test_note_on_and_note_off_do_not_click(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    silence = r.render(CONTROL_PERIOD * 3)
+    v = r.note_on(1, 200.0, 1.0, stage=64)
+    onset = r.render(int(0.2 * SR))
+    steady = second_difference(onset[-int(0.1 * SR):]).max()
+    assert second_difference(np.concatenate([silence, onset[: CONTROL_PERIOD * 2]])).max() <= steady * 1.05
+    r.note_off(v)
+    release = r.render(int(0.6 * SR))
+    assert second_difference(np.concatenate([onset[-100:], release])).max() <= steady * 1.05
+    assert np.abs(release[-CONTROL_PERIOD:]).max() == 0.0 and r.n_voices == 0
+
+
+def test_voice_stealing_is_click_free_and_takes_the_oldest_released_first(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR, max_voices=3))
+    ids = [r.note_on(1, 200.0 * 2 ** (i / 12), 0.3, stage=8) for i in range(3)]
+    r.render(int(0.3 * SR))
+    r.note_off(ids[1])
+    before = r.render(int(0.05 * SR))
+    r.note_on(0, 110.0, 0.3, stage=8)  # a fourth: steals the released one, not the oldest held
+    after = r.render(int(0.3 * SR))
+    assert r.n_voices == 3
+    assert set(r.voice_id[r.active].tolist()) == {ids[0], ids[2], ids[2] + 1}
+    steady = second_difference(after[-int(0.1 * SR):]).max()
+    assert second_difference(np.concatenate([before[-200:], after[: int(0.05 * SR)]])).max() <= steady * 1.5
+
+
+def test_the_sustain_loop_holds_the_level_for_30_s(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    r.note_on(2, 300.0, 1.0)
+    audio = r.render(31 * SR)[SR:]
+    rms_db = 20 * np.log10([np.sqrt(np.mean(chunk**2)) for chunk in audio.reshape(-1, SR // 10)])
+    assert rms_db.max() - rms_db.min() < 1.5
+
+
+def test_output_is_deterministic_with_a_seed(bank):
+    def play(seed):
+        r = Renderer(bank, RenderConfig(sample_rate=SR, seed=seed))
+        r.note_on(2, 300.0, 1.0)
+        return r.render(SR // 2)
+
+    assert np.array_equal(play(7), play(7))
+    assert not np.array_equal(play(7), play(8))  # the breathy tone's noise differs
+
+
+def test_reset_clears_voices_and_keeps_parameters(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR, seed=1))
+    r.set_stage(7)
+    r.note_on(2, 300.0)
+    first = r.render(SR // 4)
+    r.reset()
+    assert r.n_voices == 0 and r.global_stage == 7
+    r.note_on(2, 300.0)
+    np.testing.assert_array_equal(r.render(SR // 4), first)
+
+
+def test_bad_arguments_are_clear_errors(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    with pytest.raises(ValueError, match="stage must be within 0..64"):
+        r.set_stage(65)
+    with pytest.raises(ValueError, match="pitch_hz"):
+        r.note_on(0, float("nan"))
+    with pytest.raises(ValueError, match="tone index 9"):
+        r.note_on(9, 100.0)
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 96000])
+def test_any_output_rate_plays_the_tone_at_its_pitch(bank, rate):
+    r = Renderer(bank, RenderConfig(sample_rate=rate))
+    r.note_on(1, 200.0 * 2 ** (37 / 1200), 1.0, stage=1)
+    audio = r.render(rate)[rate // 10:]
+    freqs, db = spectrum_db(audio, rate)
+    peak_hz = freqs[np.argmax(db)]
+    assert abs(1200 * np.log2(peak_hz / (200.0 * 2 ** (37 / 1200)))) < 3
