@@ -247,11 +247,12 @@ class Renderer:
         if not release:
             self.dying[v] = True
         elif self.held[v[0]]:
-            self.held[v] = False
-            self.off_time_s[v] = self.time_s[v]
+            # Snapshot where the held voice is now, before it switches to the release.
             snapshot = self.table.lookup(self.tone[v], self._positions(v, self.time_s[v]))
             for store, value in zip(self.off_controls, snapshot):
                 store[v] = value
+            self.held[v] = False
+            self.off_time_s[v] = self.time_s[v]
 
     def _release_all(self, release: bool) -> None:
         for voice_id in self.voice_id[self.active]:

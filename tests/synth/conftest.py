@@ -22,11 +22,13 @@ def tone_arrays(f0_hz: float, duration_s: float, noise: float, harmonic_slope: f
     }, n
 
 
-def make_bank(directory, tones):
-    """tones: [(name, f0_hz, duration_s, noise)]."""
+def make_bank(directory, tones, fading=False):
+    """tones: [(name, f0_hz, duration_s, noise)]. fading: amplitude falls 0.5 -> 0.05 over each tone."""
     items = []
     for name, f0_hz, duration_s, noise in tones:
         arrays, n = tone_arrays(f0_hz, duration_s, noise)
+        if fading:
+            arrays["controls.amplitude"] = np.linspace(0.5, 0.05, n).astype(np.float32)
         entry = ToneEntry(name=name, source_file=f"{name}.wav", sha256="0" * 64, f0_hz=f0_hz, midi_note=0, cents_offset=0.0, duration_s=duration_s,
                           sustain_start_s=0.2, sustain_end_s=duration_s - 0.3, n_frames=n, file=f"tones/{name}.safetensors")
         items.append((entry, arrays))

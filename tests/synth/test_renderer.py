@@ -128,6 +128,25 @@ def test_note_on_and_note_off_do_not_click(bank):
     assert np.abs(release[-CONTROL_PERIOD:]).max() == 0.0 and r.n_voices == 0
 
 
+def test_note_off_blends_from_where_the_voice_was(tmp_path):
+    from .conftest import make_bank
+
+    bank = make_bank(tmp_path / "fading", [("fading", 200.0, 2.0, 0.0)], fading=True)
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    v = r.note_on(0, 200.0, 1.0, stage=4)
+    before = r.render(CONTROL_PERIOD * 188)  # ~0.5 s, mid-sustain: far louder than the sustain's end
+    r.note_off(v)  # applies at this period boundary
+    after = r.render(int(0.1 * SR))
+    window = 240  # 5 ms: one cycle of the 200 Hz tone, so the RMS does not ripple
+    rms_db = lambda x: 20 * np.log10(np.sqrt(np.mean(x[: x.size // window * window].reshape(-1, window) ** 2, axis=1)))  # noqa: E731
+    last_before, first_after = rms_db(before[-window:])[0], rms_db(after[:window])[0]
+    # Starts from where the voice was (a snapshot taken at the sustain's end drops 8 dB at once) ...
+    assert abs(first_after - last_before) < 3.0
+    envelope = rms_db(after[: int(0.03 * SR)])
+    assert np.max(np.abs(np.diff(envelope))) < 5.0  # ... and glides into the release over 20 ms
+    assert envelope[-1] < last_before - 6.0  # which here is much quieter
+
+
 def test_voice_stealing_is_click_free_and_takes_the_oldest_released_first(bank):
     r = Renderer(bank, RenderConfig(sample_rate=SR, max_voices=3))
     ids = [r.note_on(1, 200.0 * 2 ** (i / 12), 0.3, stage=8) for i in range(3)]
