@@ -24,8 +24,8 @@ import numpy as np
 
 from . import controls as dsp
 from .bank import Bank
-from .growth import LEVEL_MODES, equal_level_scale, harmonic_gains, noise_gain
-from .oscillator import render_partials
+from .growth import LEVEL_MODES, MAX_EQUAL_BOOST, noise_gain
+from .oscillator import noise_power, render_partials, voice_amplitudes
 
 CONTROL_PERIOD = 128  # default output samples per control update (2.7 ms at 48 kHz)
 SPARE_SLOTS = 16  # room for stolen voices to fade out while new ones start
@@ -146,7 +146,8 @@ class Renderer:
         self.glide_time_s = np.zeros(n)
         self.phase_rad = np.zeros(n)
         self.prev_amps = np.zeros((n, h), np.float32)
-        self.prev_noise = np.zeros((n, self.n_out_bands))
+        self.prev_noise = np.zeros((n, self.table.noise.shape[1]))  # learned bands at the period start
+        self.prev_noise_level = np.zeros(n)
         self.noise_tail = np.zeros(self.tail_size)  # the summed noise filter's tail
         self.fifo = np.zeros(0, np.float32)
         self.rng = np.random.default_rng(self.config.seed)
@@ -237,7 +238,8 @@ class Renderer:
         self.prev_amps[v] = 0.0  # every onset ramps up from silence over its first period
         slot = np.array([v])
         _, _, noise, _ = self.table.lookup(self.tone[slot], np.zeros(1))
-        self.prev_noise[v] = self._noise_bands(slot, noise, self.stage[slot], self.velocity[slot] * self.gain)[0]
+        self.prev_noise[v] = noise[0]
+        self.prev_noise_level[v] = self._noise_level(self.stage[slot], self.velocity[slot] * self.gain)[0]
 
     def _release_voice(self, voice_id: int, release: bool) -> None:
         slot = np.flatnonzero(self.active & (self.voice_id == voice_id))
@@ -306,28 +308,27 @@ class Renderer:
 
         # Harmonics: the learned distribution, grown, levelled, tapered at this rate's Nyquist.
         freq_hz = self.pitch_hz[v] * f0_ratio
-        gains = harmonic_gains(stage, self.n_harmonics)
-        level = equal_level_scale(distribution, gains) if self.level_mode == "equal" else np.ones(v.size)
-        k = np.arange(1, self.n_harmonics + 1)
-        taper = dsp.nyquist_taper(freq_hz[:, None] * k, sr)
         loudness = self.velocity[v] * self.gain * ~silent
-        amps = (amplitude * level * loudness * self.harmonic_mix)[:, None] * distribution * gains * taper
-        amps = amps.astype(np.float32)
-        audible = np.maximum(amps, self.prev_amps[v]) > 0
-        n_active = np.where(audible.any(axis=1), self.n_harmonics - np.argmax(audible[:, ::-1], axis=1), 0)
+        amps = np.empty((v.size, self.n_harmonics), np.float32)
+        n_active = np.empty(v.size, np.int64)
+        prev_amps = self.prev_amps[v]
+        voice_amplitudes(amplitude, distribution, stage, freq_hz, loudness * self.harmonic_mix, self.level_mode == "equal", float(sr), dsp.TAPER_START_FRACTION, MAX_EQUAL_BOOST, prev_amps, amps, n_active)
         omega = 2 * math.pi * freq_hz / sr
-        render_partials(out, self.phase_rad[v], omega, self.prev_amps[v], amps, n_active)
+        render_partials(out, self.phase_rad[v], omega, prev_amps, amps, n_active)
         self.phase_rad[v] = np.remainder(self.phase_rad[v] + omega * period, 2 * math.pi)
         self.prev_amps[v] = amps
 
         # Noise: each period is filtered with the bands at its start (frame m covers
         # samples m..m+1, as in the trainer); the bands at its end serve the next.
-        noise_bands = self.prev_noise[v]
-        self.prev_noise[v] = self._noise_bands(v, noise, stage, loudness)
         # Independent white noises through each voice's filter sum to one white noise
         # through a filter whose power response is the sum of theirs: one filter for
-        # all voices, so noise costs the same for 1 voice or 256.
-        out += self._noise_period(np.sqrt(np.sum(noise_bands**2, axis=0)))
+        # all voices, so the filtering costs the same for 1 voice or 256.
+        power = np.zeros(self.n_out_bands)
+        ratio = self.pitch_hz[v] / self.table.f0_hz[self.tone[v]]
+        noise_power(self.prev_noise[v], ratio, self.prev_noise_level[v], self.out_band_hz, self.train_band_hz, power)
+        self.prev_noise[v] = noise
+        self.prev_noise_level[v] = self._noise_level(stage, loudness)
+        out += self._noise_period(np.sqrt(power))
 
         self.time_s[v] = t_end
         ended = v[silent]
@@ -335,22 +336,9 @@ class Renderer:
         self.dying[ended] = False
         return out
 
-    def _noise_bands(self, v: np.ndarray, noise: np.ndarray, stage: np.ndarray, loudness: np.ndarray) -> np.ndarray:
-        """Voices' noise filter magnitudes on this rate's band grid: [V, n_out_bands].
-
-        The learned bands are transposed with the voice's pitch and scaled by
-        the growth, the voice's loudness and the noise mix.
-        """
-        ratio = self.pitch_hz[v] / self.table.f0_hz[self.tone[v]]
-        band_position = self.out_band_hz[None, :] / (ratio[:, None] * self.train_band_hz)
-        n_bands = noise.shape[1]
-        lo = np.minimum(np.floor(band_position).astype(np.int64), n_bands - 1)
-        hi = np.minimum(lo + 1, n_bands - 1)
-        frac = band_position - lo
-        rows = np.arange(v.size)[:, None]
-        magnitudes = (noise[rows, lo] * (1 - frac) + noise[rows, hi] * frac) * (band_position <= n_bands - 1)
-        level = noise_gain(stage, self.n_harmonics) * loudness * self.noise_rate_gain * self.noise_mix
-        return magnitudes * level[:, None]
+    def _noise_level(self, stage: np.ndarray, loudness: np.ndarray) -> np.ndarray:
+        """Voices' noise gain: growth, loudness, this rate's level per hertz and the noise mix. [V]"""
+        return noise_gain(stage, self.n_harmonics) * loudness * self.noise_rate_gain * self.noise_mix
 
     def _noise_period(self, magnitudes: np.ndarray) -> np.ndarray:
         """One period of white noise through the summed filter; the tail carries on."""

@@ -49,3 +49,49 @@ def test_equal_level_keeps_the_grown_power_at_the_full_tones():
         scale = equal_level_scale(distribution, gains)
         assert np.sum((distribution * gains * scale) ** 2) == pytest.approx(np.sum(distribution**2))
     assert equal_level_scale(distribution, harmonic_gains(np.array(0.0), 3)) == 0
+
+
+def test_the_fused_voice_kernel_equals_growth_level_and_taper():
+    from grower.synth.controls import TAPER_START_FRACTION, nyquist_taper
+    from grower.synth.growth import MAX_EQUAL_BOOST
+    from grower.synth.oscillator import voice_amplitudes
+
+    rng = np.random.default_rng(1)
+    v, h, sr = 9, 64, 44100.0
+    amplitude = rng.uniform(0, 1, v)
+    distribution = rng.dirichlet(np.ones(h), v)
+    stage = np.array([0.0, 0.5, 1.0, 3.7, 10.0, 30.2, 63.9, 64.0, 12.0])
+    freq = rng.uniform(50, 3000, v)
+    loudness = rng.uniform(0, 1, v)
+    prev = np.zeros((v, h), np.float32)
+    for equal in (True, False):
+        amps = np.empty((v, h), np.float32)
+        n_active = np.empty(v, np.int64)
+        voice_amplitudes(amplitude, distribution, stage, freq, loudness, equal, sr, TAPER_START_FRACTION, MAX_EQUAL_BOOST, prev, amps, n_active)
+        gains = harmonic_gains(stage, h)
+        level = equal_level_scale(distribution, gains) if equal else np.ones(v)
+        taper = nyquist_taper(freq[:, None] * np.arange(1, h + 1), sr)
+        expected = (amplitude * level * loudness)[:, None] * distribution * gains * taper
+        np.testing.assert_allclose(amps, expected, rtol=1e-5, atol=1e-9)
+        sounding = expected > 0
+        np.testing.assert_array_equal(n_active, np.where(sounding.any(1), h - np.argmax(sounding[:, ::-1], 1), 0))
+
+
+def test_the_noise_power_kernel_equals_interpolating_each_voices_bands():
+    from grower.synth.oscillator import noise_power
+
+    rng = np.random.default_rng(2)
+    noise = rng.uniform(0, 0.1, (5, 64))
+    ratio = np.array([0.5, 1.0, 1.3, 2.0, 4.0])
+    level = np.array([1.0, 0.5, 0.0, 2.0, 1.0])
+    out_hz = np.linspace(0, 24000, 138)
+    band_hz = 11025 / 63
+    power = np.zeros(138)
+    noise_power(noise, ratio, level, out_hz, band_hz, power)
+    expected = np.zeros(138)
+    for i in range(5):
+        position = out_hz / (ratio[i] * band_hz)
+        inside = position <= 63
+        magnitude = np.interp(np.where(inside, position, 0), np.arange(64), noise[i]) * inside * level[i]
+        expected += magnitude**2
+    np.testing.assert_allclose(power, expected, rtol=1e-9, atol=1e-15)
