@@ -154,7 +154,7 @@ class Renderer:
         self.next_id = 1
         self.sample_clock = 0  # samples handed out by render()
         self.rendered_samples = 0  # samples rendered, including those waiting in the FIFO
-        self.events = []  # (at_sample, order, apply, args)
+        self.events = []  # (at_sample, apply, args), in call order
 
     # -- events --------------------------------------------------------------------
 
@@ -209,13 +209,14 @@ class Renderer:
 
     def _schedule(self, at_sample, apply, *args) -> None:
         at = self.sample_clock if at_sample is None else int(at_sample)
-        self.events.append((at, len(self.events), apply, args))
+        self.events.append((at, apply, args))
 
     def _apply_events(self, period_start: int) -> None:
         due = [e for e in self.events if e[0] <= period_start]
         if due:
             self.events = [e for e in self.events if e[0] > period_start]
-            for _, _, apply, args in sorted(due, key=lambda e: (e[0], e[1])):
+            # The list is in call order and sort is stable: same-time events apply as called.
+            for _, apply, args in sorted(due, key=lambda e: e[0]):
                 apply(*args)
 
     def _start_voice(self, voice_id: int, tone: int, pitch_hz: float, velocity: float, stage: float | None) -> None:

@@ -81,6 +81,19 @@ def test_k_blocks_equal_one_long_render(bank, block):
     np.testing.assert_allclose(play_timed(bank, block), play_timed(bank, 30000), atol=1e-5)
 
 
+def test_events_at_the_same_sample_apply_in_the_order_called(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    r.set_stage(10)
+    r.set_stage(20)  # both due now; they leave the queue before the next events arrive
+    later = CONTROL_PERIOD * 20
+    voice = r.note_on(1, 200.0, at_sample=later)
+    r.render(CONTROL_PERIOD)
+    r.note_off(voice, at_sample=later)  # same sample, called after the note-on
+    r.render(int(1.5 * SR))
+    assert r.global_stage == 20
+    assert r.n_voices == 0  # released: the note-on came first
+
+
 def test_an_event_between_blocks_lands_where_a_timed_one_does(bank):
     r = Renderer(bank, RenderConfig(sample_rate=SR, seed=3))
     r.note_on(2, 311.0, 0.8)
