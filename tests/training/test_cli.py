@@ -190,7 +190,11 @@ def interrupt(process, after_s: float):
     time.sleep(after_s)
     process.send_signal(signal.SIGINT)
     try:
-        return process.communicate(timeout=120)
+        return process.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        pytest.fail(f"grower-train did not stop within 90 s of Ctrl-C; stdout: {out[-1500:]!r} stderr: {err[-1500:]!r}")
     finally:
         process.kill()
 
@@ -211,18 +215,3 @@ def test_ctrl_c_saves_and_exports_what_it_has(tmp_path, write_tone):
     assert document["training"]["a"]["stop_reason"] == "interrupted"
     assert (tmp_path / "bank" / "checkpoint" / "state.json").exists()
     assert load_bank(tmp_path / "bank").tone("a").entry.n_frames > 0
-
-
-def test_ctrl_c_before_training_writes_nothing_and_says_so(tmp_path):
-    folder = tmp_path / "tones"
-    folder.mkdir()
-    for i in range(40):  # enough files that analysis is still running when the signal comes
-        soundfile.write(str(folder / f"t{i:02d}.wav"), harmonic_tone(200.0 + 7 * i, 2.0), 22050)
-    process = start(folder, "--out", tmp_path / "bank", "--no-cache")
-    out, err = interrupt(process, 4.0)
-    assert process.returncode == 130
-    assert "Traceback" not in err
-    if "interrupted before training" in err:
-        assert not (tmp_path / "bank").exists()
-    else:  # a fast machine reached training: then what it had was exported
-        assert "interrupted after" in out
