@@ -6,8 +6,9 @@ boundaries, the oscillator kernel renders one period for every voice, and
 the noise runs through ``controls.filtered_noise`` one period (one frame) at
 a time with its tails carried. ``render(n)`` serves any block size from a
 FIFO of rendered periods, so k blocks of n samples are exactly one block of
-k * n samples. Events take effect at the next period boundary (at most
-2.7 ms at 48 kHz).
+k * n samples. A note-on starts at its exact sample, inside a period if
+need be; other events take effect at the next period boundary (at most 2.7
+ms at 48 kHz), where every control glides or ramps anyway.
 
 A voice plays its tone's learned control trajectory at its own pitch: the
 attack, then the sustain region back and forth (a ping-pong loop, so the
@@ -133,6 +134,8 @@ class Renderer:
         self.tone = np.zeros(n, np.int64)
         self.pitch_hz = np.zeros(n)
         self.velocity = np.zeros(n)
+        self.expression = np.ones(n)  # per-voice gain set while it sounds (MIDI pressure)
+        self.onset = np.zeros(n, np.int64)  # samples into the next period before a new voice starts
         self.time_s = np.zeros(n)
         self.held = np.zeros(n, bool)
         self.off_time_s = np.zeros(n)
@@ -154,7 +157,7 @@ class Renderer:
         self.next_id = 1
         self.sample_clock = 0  # samples handed out by render()
         self.rendered_samples = 0  # samples rendered, including those waiting in the FIFO
-        self.events = []  # (at_sample, apply, args), in call order
+        self.events = []  # (at_sample, exact, apply, args), in call order
 
     # -- events --------------------------------------------------------------------
 
@@ -176,8 +179,20 @@ class Renderer:
         stage = None if stage is None else self._check_stage(stage)
         voice_id = self.next_id
         self.next_id += 1
-        self._schedule(at_sample, self._start_voice, voice_id, tone, pitch_hz, velocity, stage)
+        self._schedule(at_sample, self._start_voice, voice_id, tone, pitch_hz, velocity, stage, exact=True)
         return voice_id
+
+    def set_voice(self, voice_id: int, pitch_hz: float | None = None, expression: float | None = None, at_sample: int | None = None) -> None:
+        """Move a sounding voice to pitch_hz, and/or set its expression gain (0..4, linear).
+
+        Both take effect at a period boundary; the amplitudes ramp across the
+        period, so gain changes never click. An unknown or finished voice is ignored.
+        """
+        if pitch_hz is not None and not (math.isfinite(pitch_hz) and 0 < pitch_hz < self.config.sample_rate / 2):
+            raise ValueError(f"pitch_hz must be within 0..{self.config.sample_rate / 2:g} Hz, not {pitch_hz}")
+        if expression is not None and not (math.isfinite(expression) and 0 <= expression <= 4):
+            raise ValueError(f"expression must be within 0..4, not {expression}")
+        self._schedule(at_sample, self._apply_voice, voice_id, pitch_hz, expression)
 
     def note_off(self, voice_id: int, release: bool = True, at_sample: int | None = None) -> None:
         """Release a voice: the tone's release follows. release=False fades it out in one period.
@@ -207,19 +222,31 @@ class Renderer:
         """Voices sounding now (events still queued are not counted)."""
         return int((self.active & ~self.dying).sum())
 
-    def _schedule(self, at_sample, apply, *args) -> None:
+    @property
+    def is_silent(self) -> bool:
+        """Nothing sounding, queued or ringing: further output is zeros until the next event."""
+        return not (self.active.any() or self.events or self.noise_tail.any() or self.fifo.any())
+
+    def _schedule(self, at_sample, apply, *args, exact: bool = False) -> None:
         at = self.sample_clock if at_sample is None else int(at_sample)
-        self.events.append((at, apply, args))
+        self.events.append((at, exact, apply, args))
 
-    def _apply_events(self, period_start: int) -> None:
-        due = [e for e in self.events if e[0] <= period_start]
-        if due:
-            self.events = [e for e in self.events if e[0] > period_start]
+    def _apply_events(self, period_start: int, period: int) -> None:
+        """Apply events due at this boundary; exact ones (note-ons) due within the period start there, offset."""
+        def due(e):
+            return e[0] <= period_start or (e[1] and e[0] < period_start + period)
+
+        if self.events and any(due(e) for e in self.events):
+            ready = [e for e in self.events if due(e)]
+            self.events = [e for e in self.events if not due(e)]
             # The list is in call order and sort is stable: same-time events apply as called.
-            for _, apply, args in sorted(due, key=lambda e: e[0]):
-                apply(*args)
+            for at, exact, apply, args in sorted(ready, key=lambda e: e[0]):
+                if exact:
+                    apply(*args, onset=max(at - period_start, 0))
+                else:
+                    apply(*args)
 
-    def _start_voice(self, voice_id: int, tone: int, pitch_hz: float, velocity: float, stage: float | None) -> None:
+    def _start_voice(self, voice_id: int, tone: int, pitch_hz: float, velocity: float, stage: float | None, onset: int = 0) -> None:
         sounding = self.active & ~self.dying
         if sounding.sum() >= self.config.max_voices:
             self._steal()
@@ -230,7 +257,9 @@ class Renderer:
         self.active[v], self.dying[v], self.held[v] = True, False, True
         self.voice_id[v] = self.started[v] = voice_id
         self.tone[v], self.pitch_hz[v], self.velocity[v] = tone, pitch_hz, float(np.clip(velocity, 0.0, 1.0))
-        self.time_s[v] = 0.0
+        self.time_s[v] = -onset / self.config.sample_rate
+        self.onset[v] = onset
+        self.expression[v] = 1.0
         self.voice_stage[v] = np.nan if stage is None else stage
         target = self._targets(np.array([v]))[0]
         self.stage[v] = self.glide_from[v] = self.glide_to[v] = target
@@ -240,7 +269,8 @@ class Renderer:
         slot = np.array([v])
         _, _, noise, _ = self.table.lookup(self.tone[slot], np.zeros(1))
         self.prev_noise[v] = noise[0]
-        self.prev_noise_level[v] = self._noise_level(self.stage[slot], self.velocity[slot] * self.gain)[0]
+        # A voice starting mid-period joins the noise at the next boundary, never before its onset.
+        self.prev_noise_level[v] = 0.0 if onset else self._noise_level(self.stage[slot], self.velocity[slot] * self.gain)[0]
 
     def _release_voice(self, voice_id: int, release: bool) -> None:
         slot = np.flatnonzero(self.active & (self.voice_id == voice_id))
@@ -256,6 +286,14 @@ class Renderer:
                 store[v] = value
             self.held[v] = False
             self.off_time_s[v] = self.time_s[v]
+
+    def _apply_voice(self, voice_id: int, pitch_hz: float | None, expression: float | None) -> None:
+        slot = np.flatnonzero(self.active & (self.voice_id == voice_id))
+        if slot.size:
+            if pitch_hz is not None:
+                self.pitch_hz[slot[0]] = pitch_hz
+            if expression is not None:
+                self.expression[slot[0]] = expression
 
     def _release_all(self, release: bool) -> None:
         for voice_id in self.voice_id[self.active]:
@@ -283,7 +321,7 @@ class Renderer:
 
     def _render_period(self) -> np.ndarray:
         period, sr = self.config.control_period, self.config.sample_rate
-        self._apply_events(self.rendered_samples)
+        self._apply_events(self.rendered_samples, period)
         self.rendered_samples += period
         v = np.flatnonzero(self.active)
         if v.size == 0:  # silence, once the noise filter's tail has rung out
@@ -309,14 +347,17 @@ class Renderer:
 
         # Harmonics: the learned distribution, grown, levelled, tapered at this rate's Nyquist.
         freq_hz = self.pitch_hz[v] * f0_ratio
-        loudness = self.velocity[v] * self.gain * ~silent
+        loudness = self.velocity[v] * self.expression[v] * self.gain * ~silent
         amps = np.empty((v.size, self.n_harmonics), np.float32)
         n_active = np.empty(v.size, np.int64)
         prev_amps = self.prev_amps[v]
         voice_amplitudes(amplitude, distribution, stage, freq_hz, loudness * self.harmonic_mix, self.level_mode == "equal", float(sr), dsp.TAPER_START_FRACTION, MAX_EQUAL_BOOST, prev_amps, amps, n_active)
         omega = 2 * math.pi * freq_hz / sr
-        render_partials(out, self.phase_rad[v], omega, prev_amps, amps, n_active)
-        self.phase_rad[v] = np.remainder(self.phase_rad[v] + omega * period, 2 * math.pi)
+        onset = self.onset[v]
+        phase_rad = self.phase_rad[v] - omega * onset  # a new voice's phase is 0 at its onset sample
+        render_partials(out, phase_rad, omega, prev_amps, amps, n_active, onset)
+        self.phase_rad[v] = np.remainder(phase_rad + omega * period, 2 * math.pi)
+        self.onset[v] = 0
         self.prev_amps[v] = amps
 
         # Noise: each period is filtered with the bands at its start (frame m covers

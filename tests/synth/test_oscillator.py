@@ -15,7 +15,7 @@ def test_the_kernel_equals_the_framewise_definition():
     a0 = rng.uniform(0, 0.1, (2, k)).astype(np.float32)
     a1 = rng.uniform(0, 0.1, (2, k)).astype(np.float32)
     out = np.zeros(n, np.float32)
-    render_partials(out, phase0, omega, a0, a1, np.array([k, k]))
+    render_partials(out, phase0, omega, a0, a1, np.array([k, k]), np.array([0, 0]))
     expected = 0
     for v in range(2):
         phase = phase0[v] + omega[v] * np.arange(n)
@@ -27,9 +27,21 @@ def test_the_kernel_equals_the_framewise_definition():
 def test_harmonics_above_n_active_are_silent():
     out = np.zeros(64, np.float32)
     amps = np.ones((1, 8), np.float32)
-    render_partials(out, np.array([0.0]), np.array([0.1]), amps, amps, np.array([3]))
+    render_partials(out, np.array([0.0]), np.array([0.1]), amps, amps, np.array([3]), np.array([0]))
     expected = sum(np.sin(k * 0.1 * np.arange(64)) for k in (1, 2, 3))
     np.testing.assert_allclose(out, expected, atol=2e-5)
+
+
+def test_a_voice_is_silent_before_its_onset_and_ramps_from_there():
+    n, onset = 128, 50
+    out = np.zeros(n, np.float32)
+    a0, a1 = np.zeros((1, 40), np.float32), np.full((1, 40), 0.01, np.float32)
+    render_partials(out, np.array([-0.07 * onset]), np.array([0.07]), a0, a1, np.array([40]), np.array([onset]))
+    assert not out[:onset].any()
+    t = np.arange(n - onset)
+    ramp = t / (n - onset)
+    expected = sum(0.01 * ramp * np.sin(k * 0.07 * t) for k in range(1, 41))
+    np.testing.assert_allclose(out[onset:], expected, atol=2e-5)
 
 
 def test_stage_s_gains_hold_harmonics_1_to_s_and_fade_the_next():

@@ -221,3 +221,30 @@ def test_any_output_rate_plays_the_tone_at_its_pitch(bank, rate):
     freqs, db = spectrum_db(audio, rate)
     peak_hz = freqs[np.argmax(db)]
     assert abs(1200 * np.log2(peak_hz / (200.0 * 2 ** (37 / 1200)))) < 3
+
+
+def test_a_timed_note_on_starts_on_its_exact_sample(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    r.note_on(1, 200.0, 1.0, at_sample=1000)  # mid-period: 1000 = 7 * 128 + 104
+    r.note_on(0, 110.0, 1.0, at_sample=1000 + 4800)
+    out = r.render(8000)
+    assert np.flatnonzero(out)[0] == 1001  # sin(0) is exactly 0 at the onset sample itself
+    assert not out[:1001].any()
+    solo = Renderer(bank, RenderConfig(sample_rate=SR))
+    solo.note_on(1, 200.0, 1.0, at_sample=1000)
+    difference = out - solo.render(8000)
+    assert np.flatnonzero(np.abs(difference) > 1e-7)[0] == 5801
+
+
+def test_set_voice_moves_pitch_and_expression(bank):
+    r = Renderer(bank, RenderConfig(sample_rate=SR, level_mode="raw"))
+    voice = r.note_on(1, 200.0, 1.0, stage=1)
+    before = r.render(SR // 2)[SR // 4:]
+    r.set_voice(voice, pitch_hz=250.0, expression=0.5)
+    r.render(SR // 10)
+    after = r.render(SR // 2)[SR // 4:]
+    freqs, db = spectrum_db(after)
+    assert abs(freqs[np.argmax(db)] - 250.0) < 5
+    assert np.sqrt(np.mean(after**2)) / np.sqrt(np.mean(before**2)) == pytest.approx(0.5, rel=0.02)
+    with pytest.raises(ValueError, match="expression"):
+        r.set_voice(voice, expression=float("nan"))

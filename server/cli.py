@@ -1,0 +1,186 @@
+"""grower-serve: play a bank live from MIDI and OSC.
+
+usage: grower-serve BANK_DIR [--audio device|null] [--device DEV] [--list-devices]
+                    [--sample-rate 48000] [--block-size 256] [--record FILE.wav]
+                    [--osc-host 127.0.0.1] [--osc-port 9000] [--allow DIR ...]
+                    [--midi-in NAME|all|none] [--no-virtual-port] [--mpe]
+                    [--bend-range 2] [--mpe-bend-range 48] [--stage-cc 1]
+                    [--scl FILE.scl [--kbm FILE.kbm]] [--root-key 60] [--max-voices 128]
+
+Ctrl-C (or /grower/quit) stops it; a recording is closed complete. Without a
+usable audio device or MIDI system it says so in one line and carries on:
+OSC, --audio null and --record keep working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from grower.synth.bank import BankError, load_bank
+from grower.synth.renderer import RenderConfig, Renderer
+
+from .audio import AudioUnavailable, DeviceOutput, NullOutput, Recorder, list_devices
+from .dispatch import Dispatcher
+from .engine import Engine
+from .midi import MidiConfig, MidiPerformer
+from .osc import OscServer
+from .player import Player
+from .tuning import TuningLoadError, scala_keymap
+
+# The audio thread shares the GIL with OSC and MIDI; Python's default 5 ms switch
+# interval would let a flood of OSC hold it for longer than a block.
+SWITCH_INTERVAL_S = 0.0005
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="grower-serve", description="Play a timbre bank live: MIDI and OSC in, audio out.")
+    p.add_argument("bank_dir", type=Path, nargs="?", help="bank folder written by grower-train")
+    p.add_argument("--audio", choices=("device", "null"), default="device", help="device: sounddevice output; null: no device, paced in real time")
+    p.add_argument("--device", default=None, help="output device name or index (see --list-devices)")
+    p.add_argument("--list-devices", action="store_true", help="list audio devices and exit")
+    p.add_argument("--sample-rate", type=int, default=48000)
+    p.add_argument("--block-size", type=int, default=256, help="samples per audio block (latency)")
+    p.add_argument("--record", type=Path, default=None, help="write everything played to this WAV file")
+    p.add_argument("--osc-host", default="127.0.0.1", help="address to bind; 0.0.0.0 opens OSC to the network")
+    p.add_argument("--osc-port", type=int, default=9000)
+    p.add_argument("--allow", type=Path, action="append", default=[], help="folder /grower/bank/load and /grower/tuning/load may read (default: the bank's parent)")
+    p.add_argument("--midi-in", default="all", help="MIDI input port name, all, or none")
+    p.add_argument("--no-virtual-port", action="store_true", help="do not open the 'Timbre Grower' virtual MIDI input")
+    p.add_argument("--mpe", action="store_true", help="MPE lower zone: channel 1 manages, 2..16 are per-note")
+    p.add_argument("--bend-range", type=float, default=2.0, help="pitch-bend range in semitones")
+    p.add_argument("--mpe-bend-range", type=float, default=48.0, help="MPE member channels' bend range in semitones")
+    p.add_argument("--stage-cc", type=int, default=1, help="controller number that sets the growth stage")
+    p.add_argument("--scl", type=Path, default=None, help="Scala scale to tune the keys")
+    p.add_argument("--kbm", type=Path, default=None, help="Scala keyboard mapping for --scl")
+    p.add_argument("--root-key", type=int, default=60, help="key of the lowest tone in the default mapping")
+    p.add_argument("--max-voices", type=int, default=128)
+    p.add_argument("--quiet", action="store_true")
+    args = p.parse_args(argv)
+    if not args.list_devices and args.bank_dir is None:
+        p.error("BANK_DIR is required")
+    if not 0 <= args.stage_cc <= 119:
+        p.error("--stage-cc must be a controller number 0..119")
+    if not 16 <= args.block_size <= 8192:
+        p.error("--block-size must be within 16..8192")
+    if args.kbm is not None and args.scl is None:
+        p.error("--kbm needs --scl")
+    return args
+
+
+def warm_up(bank, config: RenderConfig) -> None:
+    """Load the compiled kernels before audio starts, so the first blocks are not late."""
+    renderer = Renderer(bank, config)
+    renderer.note_on(0, bank.tones[0].entry.f0_hz, 1.0)
+    renderer.render(4 * config.control_period)
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    # libjack would otherwise try to launch a JACK server when PortAudio or rtmidi probe for one.
+    os.environ.setdefault("JACK_NO_START_SERVER", "1")
+
+    def say(text: str) -> None:
+        if not args.quiet:
+            print(f"grower-serve: {text}", flush=True)
+
+    def error(text: str) -> int:
+        print(f"grower-serve: {text}", file=sys.stderr, flush=True)
+        return 1
+
+    if args.list_devices:
+        try:
+            print(list_devices())
+            return 0
+        except AudioUnavailable as e:
+            return error(str(e))
+    try:
+        bank = load_bank(args.bank_dir)
+        config = RenderConfig(sample_rate=args.sample_rate, max_voices=args.max_voices)
+    except (BankError, ValueError) as e:
+        return error(str(e))
+    player = Player(bank, args.bank_dir.resolve(), config, root_key=args.root_key)
+    if args.scl is not None:
+        try:
+            player.set_keymap(scala_keymap(player.tone_f0_hz, args.scl, args.kbm))
+        except TuningLoadError as e:
+            return error(str(e))
+    warm_up(bank, config)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    # Everything loaded so far lives as long as the server: keep the collector off it,
+    # so a full collection never walks numba's and NumPy's objects in the middle of a block.
+    gc.collect()
+    gc.freeze()
+    engine = Engine(player, args.sample_rate)
+    stop = threading.Event()
+    dispatcher = Dispatcher(engine, args.allow or [args.bank_dir.resolve().parent], on_quit=stop.set)
+    try:
+        osc = OscServer(dispatcher, args.osc_host, args.osc_port)
+    except OSError as e:
+        return error(f"cannot listen for OSC on {args.osc_host}:{args.osc_port}: {e.strerror or e}")
+    recorder = None
+    if args.record is not None:
+        try:
+            recorder = Recorder(args.record, args.sample_rate, engine.yield_to_audio)
+        except (OSError, RuntimeError) as e:
+            return error(f"cannot record to {args.record}: {e}")
+        engine.block_listeners.append(recorder)
+
+    performer = MidiPerformer(player, MidiConfig(bend_range=args.bend_range, mpe=args.mpe, mpe_bend_range=args.mpe_bend_range, stage_cc=args.stage_cc))
+    engine.midi_performers.append(performer)
+    midi = None
+    if args.midi_in != "none" or not args.no_virtual_port:
+        from .midi_ports import MidiInputs, MidiUnavailable
+
+        try:
+            midi = MidiInputs(engine, performer, args.midi_in, virtual=not args.no_virtual_port and args.midi_in != "none")
+            say(midi.description)
+        except MidiUnavailable as e:
+            say(f"{e}; carrying on without MIDI (OSC still works)")
+    else:
+        say("MIDI: none")
+
+    output = None
+    if args.audio == "device":
+        try:
+            output = DeviceOutput(engine, args.block_size, args.device)
+            say(f"audio: {output.name}, {args.sample_rate} Hz, {args.block_size}-sample blocks")
+        except AudioUnavailable as e:
+            say(f"{e}; playing to the null output instead" + (" (still recording)" if recorder else ""))
+    if output is None:
+        output = NullOutput(engine, args.block_size)
+        if args.audio == "null":
+            say(f"audio: null, {args.sample_rate} Hz, {args.block_size}-sample blocks, paced in real time")
+
+    # The handlers only flip a flag: Event.set() takes a lock the interrupted main thread may hold.
+    interrupted = []
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    signal.signal(signal.SIGTERM, lambda *_: interrupted.append(True))
+    osc.start()
+    output.start()
+    say(f"bank {args.bank_dir} ({len(bank.tones)} tones; keys: {player.keymap.description}); "
+        f"OSC on {osc.address[0]}:{osc.address[1]}" + (f"; recording to {args.record}" if recorder else "") + "; Ctrl-C stops")
+    try:
+        while not (interrupted or stop.is_set()):
+            time.sleep(0.1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        output.stop()
+        if midi is not None:
+            midi.close()
+        osc.stop()
+        if recorder is not None:
+            recorder.close()
+            say(f"recorded {recorder.n_samples / args.sample_rate:.1f} s to {args.record}")
+    say(f"stopped: {engine.messages} OSC messages, {engine.errors} errors, {engine.underflows} underflows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""MIDI performance: mido messages to a Player. Pure state, no ports.
+
+grower-serve's MIDI ports and grower-play's files both feed ``MidiPerformer.handle``,
+so a file renders exactly as the same messages played live would.
+
+What each message does:
+
+- note on/off with velocity (note on with velocity 0 is a note off);
+- CC64 sustain pedal per channel: releases wait for the pedal to lift;
+- pitch bend, ±2 semitones by default, settable (and by RPN 0); in MPE mode
+  member channels bend ±48 by default;
+- the stage CC (CC1 by default) sets the global growth stage, 0..127 -> 0..64;
+- channel pressure: expression 1 + pressure/127 (up to +6 dB) on the channel's
+  voices; in MPE each member channel is one voice, so it is per voice;
+- MPE: CC74 sets the channel's voices' own stage, 0..127 -> 0..64;
+- CC120 all sound off, CC123 all notes off, CC121 reset controllers, and the
+  system reset message (0xFF) resets everything;
+- MIDI Tuning Standard single-note tuning changes, real-time
+  (F0 7F dev 08 02 ...) and non-real-time with bank (F0 7E dev 08 07 ...),
+  retune keys and their sounding notes.
+
+Running status is undone by mido's parser before messages reach here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mido
+
+from .player import Player
+from .tuning import mts_frequency_hz
+
+N_CHANNELS = 16
+
+
+@dataclass(frozen=True)
+class MidiConfig:
+    bend_range: float = 2.0  # semitones, non-MPE channels and the MPE manager channel
+    mpe: bool = False  # MPE lower zone: channel 1 manages, channels 2..16 carry one note each
+    mpe_bend_range: float = 48.0  # semitones, MPE member channels
+    stage_cc: int = 1
+    stage_glide_s: float | None = None  # None: the renderer's glide
+
+
+class MidiPerformer:
+    def __init__(self, player: Player, config: MidiConfig = MidiConfig()):
+        self.player = player
+        self.config = config
+        self.reset()
+
+    def reset(self) -> None:
+        """Controllers to their defaults: no bend, no pressure, pedals up; held notes kept."""
+        self.bend = [0.0] * N_CHANNELS  # -1..1
+        self.pressure = [0] * N_CHANNELS
+        self.pedal = [False] * N_CHANNELS
+        self.sustained: set[tuple] = set()  # handles whose note-off waits for the pedal
+        self.rpn = [(127, 127)] * N_CHANNELS
+        self.bend_range = [self._default_bend_range(c) for c in range(N_CHANNELS)]
+
+    def _default_bend_range(self, channel: int) -> float:
+        return self.config.mpe_bend_range if self.config.mpe and channel > 0 else self.config.bend_range
+
+    # -- messages ------------------------------------------------------------------
+
+    def handle(self, msg: mido.Message, at_sample: int | None = None) -> None:
+        """Apply one message at at_sample (None: now)."""
+        kind = msg.type
+        if kind == "note_on" and msg.velocity > 0:
+            self._note_on(msg.channel, msg.note, msg.velocity, at_sample)
+        elif kind in ("note_off", "note_on"):
+            self._note_off(msg.channel, msg.note, at_sample)
+        elif kind == "control_change":
+            self._control(msg.channel, msg.control, msg.value, at_sample)
+        elif kind == "pitchwheel":
+            self.bend[msg.channel] = msg.pitch / (8192.0 if msg.pitch < 0 else 8191.0)
+            self._retune_channel(msg.channel, at_sample)
+        elif kind == "aftertouch":
+            self.pressure[msg.channel] = msg.value
+            for handle in self._channel_handles(msg.channel):
+                self.player.set_expression(handle, 1.0 + msg.value / 127.0, at_sample)
+        elif kind == "sysex":
+            self._sysex(msg.data, at_sample)
+        elif kind == "reset":
+            self.player.panic(at_sample)
+            self.reset()
+
+    def _note_on(self, channel: int, key: int, velocity: int, at_sample) -> None:
+        handle = ("midi", channel, key)
+        self.sustained.discard(handle)
+        if self.player.key_on(handle, key, velocity / 127.0, at_sample, self._bend_semitones(channel)):
+            if self.pressure[channel]:
+                self.player.set_expression(handle, 1.0 + self.pressure[channel] / 127.0, at_sample)
+
+    def _note_off(self, channel: int, key: int, at_sample) -> None:
+        handle = ("midi", channel, key)
+        if self.pedal[channel] and handle in self.player.notes:
+            self.sustained.add(handle)
+        else:
+            self.player.off(handle, at_sample)
+
+    def _control(self, channel: int, control: int, value: int, at_sample) -> None:
+        if control == self.config.stage_cc:
+            self.player.set_stage(value / 127.0 * 64.0, self.config.stage_glide_s, at_sample=at_sample)
+        elif control == 64:
+            self.pedal[channel] = value >= 64
+            if not self.pedal[channel]:
+                for handle in [h for h in self.sustained if h[1] == channel]:
+                    self.sustained.discard(handle)
+                    self.player.off(handle, at_sample)
+        elif control == 74 and self.config.mpe:
+            for handle in self._channel_handles(channel):
+                self.player.set_voice_stage(handle, value / 127.0 * 64.0, at_sample=at_sample)
+        elif control in (101, 100):  # RPN select
+            msb, lsb = self.rpn[channel]
+            self.rpn[channel] = (value, lsb) if control == 101 else (msb, value)
+        elif control in (6, 38) and self.rpn[channel] == (0, 0):  # RPN 0: pitch-bend sensitivity
+            semitones, cents = divmod(self.bend_range[channel] * 100, 100)
+            semitones, cents = (value, cents) if control == 6 else (semitones, value)
+            self.bend_range[channel] = semitones + cents / 100.0
+        elif control == 120:  # all sound off: no release tails
+            for handle in self._channel_handles(channel):
+                self.player.renderer.note_off(self.player.notes.pop(handle), release=False, at_sample=self.player._at(at_sample))
+        elif control == 123:  # all notes off: releases, the pedal still holds
+            for handle in self._channel_handles(channel):
+                self._note_off(channel, handle[2], at_sample)
+        elif control == 121:  # reset all controllers
+            self.bend[channel], self.pressure[channel] = 0.0, 0
+            self._control(channel, 64, 0, at_sample)
+            self.rpn[channel] = (127, 127)
+            self._retune_channel(channel, at_sample)
+
+    def _sysex(self, data: tuple, at_sample) -> None:
+        # Universal real-time 7F .. 08 02: prog, n, n * (key xx yy zz)
+        # Universal non-real-time 7E .. 08 07: bank, prog, n, n * (key xx yy zz)
+        if len(data) >= 4 and data[0] == 0x7F and data[2:4] == (0x08, 0x02):
+            body = data[4:]
+            count, changes = body[1] if len(body) > 1 else 0, body[2:]
+        elif len(data) >= 4 and data[0] == 0x7E and data[2:4] == (0x08, 0x07):
+            body = data[4:]
+            count, changes = body[2] if len(body) > 2 else 0, body[3:]
+        else:
+            return  # other SysEx is not ours
+        for i in range(min(count, len(changes) // 4)):
+            key, xx, yy, zz = changes[4 * i:4 * i + 4]
+            hz = mts_frequency_hz(xx, yy, zz)
+            if hz is None:
+                continue
+            self.player.keymap.overrides[key] = hz
+            for channel in range(N_CHANNELS):
+                handle = ("midi", channel, key)
+                if handle in self.player.notes:
+                    self.player.set_pitch(handle, hz * 2.0 ** (self._bend_semitones(channel) / 12.0), at_sample)
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _bend_semitones(self, channel: int) -> float:
+        semitones = self.bend[channel] * self.bend_range[channel]
+        if self.config.mpe and channel > 0:  # the manager channel's bend applies to the whole zone
+            semitones += self.bend[0] * self.bend_range[0]
+        return semitones
+
+    def _channel_handles(self, channel: int) -> list[tuple]:
+        if self.config.mpe and channel == 0:
+            return [h for h in self.player.notes if h[0] == "midi"]
+        return self.player.handles("midi", channel)
+
+    def _retune_channel(self, channel: int, at_sample) -> None:
+        for handle in self._channel_handles(channel):
+            mapped = self.player.keymap.lookup(handle[2])
+            if mapped is not None:
+                self.player.set_pitch(handle, mapped[0] * 2.0 ** (self._bend_semitones(handle[1]) / 12.0), at_sample)
