@@ -7,7 +7,9 @@ thread never touches the disk.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import queue
 import threading
 import time
@@ -17,6 +19,32 @@ import numpy as np
 import soundfile as sf
 
 from .engine import Engine
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence C libraries' stderr (libjack and ALSA print several lines while probing).
+
+    Our own one-line messages say what was found; Python's sys.stderr is untouched.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _sounddevice():
+    with quiet_native_stderr():  # PortAudio probes every host API on import
+        try:
+            import sounddevice
+        except OSError as error:  # PortAudio missing
+            raise AudioUnavailable(f"no audio: {error}") from None
+    return sounddevice
 
 
 class AudioUnavailable(RuntimeError):
@@ -72,10 +100,7 @@ class DeviceOutput:
     """A sounddevice output stream; the engine's mono block goes to every channel."""
 
     def __init__(self, engine: Engine, block_size: int, device=None):
-        try:
-            import sounddevice as sd
-        except OSError as error:  # PortAudio missing
-            raise AudioUnavailable(f"no audio: {error}") from None
+        sd = _sounddevice()
         self.engine = engine
         try:
             info = sd.query_devices(device, "output")
@@ -83,7 +108,8 @@ class DeviceOutput:
             self.stream = sd.OutputStream(samplerate=engine.sample_rate, blocksize=block_size, device=device, channels=channels,
                                           dtype="float32", latency="low", callback=self._callback)
         except (sd.PortAudioError, ValueError) as error:
-            raise AudioUnavailable(f"no audio device{f' {device!r}' if device is not None else ''}: {error}") from None
+            which = f"audio device {device!r}" if device is not None else "default audio output device"
+            raise AudioUnavailable(f"no {which} ({error})") from None
         self.name = f"{info['name']} ({sd.query_hostapis(info['hostapi'])['name']})"
 
     def _callback(self, outdata, frames, time_info, status) -> None:
@@ -101,11 +127,7 @@ class DeviceOutput:
 
 
 def list_devices() -> str:
-    try:
-        import sounddevice as sd
-    except OSError as error:
-        raise AudioUnavailable(f"no audio: {error}") from None
-    return str(sd.query_devices())
+    return str(_sounddevice().query_devices())
 
 
 class Recorder:

@@ -51,7 +51,7 @@ def parse_args(argv):
     p.add_argument("--osc-host", default="127.0.0.1", help="address to bind; 0.0.0.0 opens OSC to the network")
     p.add_argument("--osc-port", type=int, default=9000)
     p.add_argument("--allow", type=Path, action="append", default=[], help="folder /grower/bank/load and /grower/tuning/load may read (default: the bank's parent)")
-    p.add_argument("--midi-in", default="all", help="MIDI input port name, all, or none")
+    p.add_argument("--midi-in", default="all", help="MIDI input port name (or part of one), all, or none (no MIDI at all)")
     p.add_argument("--no-virtual-port", action="store_true", help="do not open the 'Timbre Grower' virtual MIDI input")
     p.add_argument("--mpe", action="store_true", help="MPE lower zone: channel 1 manages, 2..16 are per-note")
     p.add_argument("--bend-range", type=float, default=2.0, help="pitch-bend range in semitones")
@@ -135,11 +135,11 @@ def main(argv=None) -> int:
     performer = MidiPerformer(player, MidiConfig(bend_range=args.bend_range, mpe=args.mpe, mpe_bend_range=args.mpe_bend_range, stage_cc=args.stage_cc))
     engine.midi_performers.append(performer)
     midi = None
-    if args.midi_in != "none" or not args.no_virtual_port:
+    if args.midi_in != "none":
         from .midi_ports import MidiInputs, MidiUnavailable
 
         try:
-            midi = MidiInputs(engine, performer, args.midi_in, virtual=not args.no_virtual_port and args.midi_in != "none")
+            midi = MidiInputs(engine, performer, args.midi_in, virtual=not args.no_virtual_port)
             say(midi.description)
         except MidiUnavailable as e:
             say(f"{e}; carrying on without MIDI (OSC still works)")

@@ -19,7 +19,8 @@ What each message does:
   (F0 7F dev 08 02 ...) and non-real-time with bank (F0 7E dev 08 07 ...),
   retune keys and their sounding notes.
 
-Running status is undone by mido's parser before messages reach here.
+Running status: mido reads it in .mid files; for raw byte streams mido's
+parser does not, so ``RunningStatusParser`` restores the status bytes first.
 """
 
 from __future__ import annotations
@@ -170,3 +171,51 @@ class MidiPerformer:
             mapped = self.player.keymap.lookup(handle[2])
             if mapped is not None:
                 self.player.set_pitch(handle, mapped[0] * 2.0 ** (self._bend_semitones(handle[1]) / 12.0), at_sample)
+
+
+class RunningStatusParser:
+    """mido.Parser for raw MIDI bytes that may use running status.
+
+    Written by hand because mido's parser drops data bytes that arrive without a
+    status byte: here a channel message's status byte is remembered and put back
+    in front of them. System common messages cancel it; real-time bytes do not.
+    A real-time byte inside a message (where mido would drop the message) is
+    passed on right after that message.
+    """
+
+    def __init__(self):
+        self.parser = mido.Parser()
+        self.status = None
+        self.expecting = 0  # data bytes still due for the current message
+        self.realtime = []  # real-time bytes that arrived inside a message
+
+    def feed(self, data: bytes) -> None:
+        for byte in data:
+            if byte >= 0xF8:  # real-time: may sit anywhere, leaves running status alone
+                if self.expecting:
+                    self.realtime.append(byte)
+                else:
+                    self.parser.feed_byte(byte)
+                continue
+            if byte >= 0x80:
+                self.status = byte if byte < 0xF0 else None
+                self.expecting = _data_length(byte)
+            elif self.expecting == 0 and self.status is not None:  # a data byte after a complete message
+                self.parser.feed_byte(self.status)
+                self.expecting = _data_length(self.status)
+            self.parser.feed_byte(byte)
+            if byte < 0x80 and self.expecting:
+                self.expecting -= 1
+            if not self.expecting and self.realtime:
+                for held in self.realtime:
+                    self.parser.feed_byte(held)
+                self.realtime.clear()
+
+    def __iter__(self):
+        return iter(self.parser)
+
+
+def _data_length(status: int) -> int:
+    if status >= 0xF0:
+        return {0xF1: 1, 0xF2: 2, 0xF3: 1}.get(status, 0)
+    return 1 if status & 0xF0 in (0xC0, 0xD0) else 2

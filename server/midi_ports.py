@@ -11,6 +11,7 @@ import sys
 
 import mido
 
+from .audio import quiet_native_stderr
 from .engine import Engine
 from .midi import MidiPerformer
 
@@ -37,8 +38,9 @@ def _backend():
             continue
         backend = mido.Backend(f"mido.backends.rtmidi/{name}", load=True)
         try:
-            backend.get_input_names()
-            return backend
+            with quiet_native_stderr():
+                backend.get_input_names()
+            return name, backend
         except Exception as error:  # noqa: BLE001 - rtmidi raises SystemError/RtMidi errors when the API's server is absent
             reasons.append(f"{name}: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}")
     raise MidiUnavailable("no MIDI system (" + ("; ".join(reasons) or "rtmidi has no API here") + ")")
@@ -46,12 +48,9 @@ def _backend():
 
 class MidiInputs:
     def __init__(self, engine: Engine, performer: MidiPerformer, which: str = "all", virtual: bool = True):
-        """which: a port name (or a unique part of one), 'all' or 'none'."""
+        """which: a port name (or a part of one) or 'all'. virtual: also open the 'Timbre Grower' port."""
         self.ports = []
-        self.description = "MIDI: none"
-        if which == "none" and not virtual:
-            return
-        backend = _backend()
+        api, backend = _backend()
 
         def receive(msg):
             engine.submit(lambda at, msg=msg: performer.handle(msg, at))
@@ -63,15 +62,14 @@ class MidiInputs:
                 opened.append(f"virtual port {VIRTUAL_PORT_NAME!r}")
             except Exception as error:  # noqa: BLE001 - some systems (Windows MM) cannot make virtual ports
                 opened.append(f"no virtual port ({str(error).strip() or type(error).__name__})")
-        if which != "none":
-            names = [n for n in backend.get_input_names() if VIRTUAL_PORT_NAME not in n]
-            chosen = names if which == "all" else [n for n in names if which == n] or [n for n in names if which.lower() in n.lower()]
-            if which != "all" and not chosen:
-                raise MidiUnavailable(f"no MIDI input named {which!r} (inputs: {', '.join(names) or 'none'})")
-            for name in chosen:
-                self.ports.append(backend.open_input(name, callback=receive))
-            opened.append(f"{len(chosen)} input{'s' if len(chosen) != 1 else ''}" + (f" ({', '.join(chosen)})" if chosen else ""))
-        self.description = f"MIDI ({backend.name.split('/')[-1]}): " + ", ".join(opened)
+        names = [n for n in backend.get_input_names() if VIRTUAL_PORT_NAME not in n]
+        chosen = names if which == "all" else [n for n in names if which == n] or [n for n in names if which.lower() in n.lower()]
+        if which != "all" and not chosen:
+            raise MidiUnavailable(f"no MIDI input named {which!r} (inputs: {', '.join(names) or 'none'})")
+        for name in chosen:
+            self.ports.append(backend.open_input(name, callback=receive))
+        opened.append(f"{len(chosen)} input{'s' if len(chosen) != 1 else ''}" + (f" ({', '.join(chosen)})" if chosen else ""))
+        self.description = f"MIDI ({api}): " + ", ".join(opened)
 
     def close(self) -> None:
         for port in self.ports:

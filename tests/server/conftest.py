@@ -96,7 +96,7 @@ class Server:
     def __init__(self, bank_dir: Path, tmp: Path, *extra: str):
         self.recording = tmp / "out.wav"
         command = [sys.executable, "-m", "grower.server.cli", str(bank_dir), "--audio", "null", "--record", str(self.recording),
-                   "--osc-port", "0", "--midi-in", "none", "--no-virtual-port", *extra]
+                   "--osc-port", "0", *([] if "--midi-in" in extra else ["--midi-in", "none"]), *extra]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.lines = []
