@@ -110,6 +110,11 @@ class Patcher:
     def connect(self, source: str, outlet: int, destination: str, inlet: int = 0) -> None:
         self.lines.append({"patchline": {"source": [source, outlet], "destination": [destination, inlet]}})
 
+    def chain(self, *ids: str) -> None:
+        """Left outlet to left inlet, box after box."""
+        for source, destination in zip(ids, ids[1:]):
+            self.connect(source, 0, destination)
+
     def json(self) -> dict:
         patcher = {
             "fileversion": 1,
@@ -134,8 +139,7 @@ def reply_display(p: Patcher, port: int, x: int, y: int) -> str:
     p.connect(receive, 0, route)
     status = p.message("", x, y + 100, width=320)
     status_set = p.obj("prepend set voices cpu% underflows bank stage msgs errors:", x, y + 70)
-    p.connect(route, 0, status_set)
-    p.connect(status_set, 0, status)
+    p.chain(route, status_set, status)
     fail = p.message("", x, y + 160, width=320, bgcolor=[1.0, 0.8, 0.8, 1.0])
     fail_set = p.obj("prepend set FAIL:", x, y + 130)
     p.connect(route, 1, fail_set)
@@ -171,15 +175,13 @@ def control_patch() -> dict:
     # registration and status polling
     load = p.obj("loadbang", 20, 70)
     notify = p.osc("/grower/notify", 20, 105, "1", str(CONTROL_REPLY_PORT))
-    p.connect(load, 0, notify)
-    p.connect(notify, 0, send)
+    p.chain(load, notify, send)
     poll = p.ui("toggle", 200, 70, 24, 24)
     p.comment("poll status", 228, 72, width=90)
     metro = p.obj("metro 500", 200, 105)
     p.connect(poll, 0, metro)
     status = p.osc("/grower/status", 200, 140)
-    p.connect(metro, 0, status)
-    p.connect(status, 0, send)
+    p.chain(metro, status, send)
 
     # growth stage with glide
     p.comment("growth stage 0..64", 20, 190, width=140)
@@ -192,8 +194,7 @@ def control_patch() -> dict:
     p.connect(stage, 0, stage_pak, 0)
     p.connect(glide, 0, stage_pak, 1)
     stage_msg = p.osc("/grower/stage", 20, 305, "$1", "$2")
-    p.connect(stage_pak, 0, stage_msg)
-    p.connect(stage_msg, 0, send)
+    p.chain(stage_pak, stage_msg, send)
 
     # keyboard
     p.comment("keys through the server's tuning (the bank's scale from key 60, or a Scala file)", 20, 345, width=500)
@@ -202,16 +203,14 @@ def control_patch() -> dict:
     p.connect(keys, 0, key_pack, 0)
     p.connect(keys, 1, key_pack, 1)
     note = p.osc("/grower/note/on", 20, 460, "$1", "$2")
-    p.connect(key_pack, 0, note)
-    p.connect(note, 0, send)
+    p.chain(key_pack, note, send)
     p.comment("(velocity 0 releases)", 170, 460, width=150)
 
     # frequency in Hz, for microtonal work without MIDI
     p.comment("play a frequency (Hz) as voice 1", 400, 190, width=220)
     hz = p.ui("flonum", 400, 212, 70, minimum=1.0, maximum=20000.0)
     hz_on = p.osc("/grower/voice/on", 400, 245, "1", "$1", "100")
-    p.connect(hz, 0, hz_on)
-    p.connect(hz_on, 0, send)
+    p.chain(hz, hz_on, send)
     hz_off = p.osc("/grower/voice/off", 400, 275, "1")
     p.connect(hz_off, 0, send)
 
@@ -219,13 +218,11 @@ def control_patch() -> dict:
     p.comment("gain dB", 640, 190, width=60)
     gain = p.ui("flonum", 640, 212, 60, minimum=-96.0, maximum=12.0)
     gain_msg = p.osc("/grower/gain", 640, 245, "$1")
-    p.connect(gain, 0, gain_msg)
-    p.connect(gain_msg, 0, send)
+    p.chain(gain, gain_msg, send)
     p.comment("noise mix", 740, 190, width=70)
     noise = p.ui("flonum", 740, 212, 60, minimum=0.0, maximum=4.0)
     noise_msg = p.osc("/grower/noise", 740, 245, "$1")
-    p.connect(noise, 0, noise_msg)
-    p.connect(noise_msg, 0, send)
+    p.chain(noise, noise_msg, send)
     panic = p.osc("/grower/panic", 640, 300)
     p.connect(panic, 0, send)
     p.comment("silence everything", 740, 300, width=140)
@@ -236,8 +233,7 @@ def control_patch() -> dict:
     native = p.obj("conformpath native boot", 640, 420)
     p.connect(dialog, 0, native)
     bank = p.osc("/grower/bank/load", 640, 450, "$1")
-    p.connect(native, 0, bank)
-    p.connect(bank, 0, send)
+    p.chain(native, bank, send)
     tuning_reset = p.osc("/grower/tuning/reset", 640, 490)
     p.connect(tuning_reset, 0, send)
 
@@ -255,8 +251,7 @@ def device_patch() -> dict:
     send = p.obj(f"udpsend 127.0.0.1 {OSC_PORT}", 20, 420)
     load = p.obj("loadbang", 380, 70)
     notify = p.osc("/grower/notify", 380, 105, "1", str(DEVICE_REPLY_PORT))
-    p.connect(load, 0, notify)
-    p.connect(notify, 0, send)
+    p.chain(load, notify, send)
 
     stage = p.live("live.dial", 20, 70, "Grower Stage", "Stage", 0.0, 64.0, 64.0)
     glide = p.live("live.dial", 90, 70, "Grower Glide", "Glide", 0.0, 2.0, 0.02, unit=2)  # unitstyle 2: time
@@ -264,27 +259,22 @@ def device_patch() -> dict:
     p.connect(stage, 0, stage_pak, 0)
     p.connect(glide, 0, stage_pak, 1)
     stage_msg = p.osc("/grower/stage", 20, 170, "$1", "$2")
-    p.connect(stage_pak, 0, stage_msg)
-    p.connect(stage_msg, 0, send)
+    p.chain(stage_pak, stage_msg, send)
 
     gain = p.live("live.dial", 160, 70, "Grower Gain", "Gain", -60.0, 12.0, 0.0, unit=4)  # unitstyle 4: dB
     gain_msg = p.osc("/grower/gain", 160, 170, "$1")
-    p.connect(gain, 0, gain_msg)
-    p.connect(gain_msg, 0, send)
+    p.chain(gain, gain_msg, send)
     noise = p.live("live.dial", 230, 70, "Grower Noise Mix", "Noise", 0.0, 4.0, 1.0)
     noise_msg = p.osc("/grower/noise", 230, 200, "$1")
-    p.connect(noise, 0, noise_msg)
-    p.connect(noise_msg, 0, send)
+    p.chain(noise, noise_msg, send)
 
     port = p.live("live.numbox", 300, 70, "Grower Port", "Port", 1.0, 65535.0, float(OSC_PORT), kind=1, width=50, height=15)
     port_msg = p.message("port $1", 300, 100)
-    p.connect(port, 0, port_msg)
-    p.connect(port_msg, 0, send)
+    p.chain(port, port_msg, send)
 
     panic = p.live("live.text", 380, 160, "Grower Panic", "Panic", 0.0, 1.0, 0.0, width=50, height=18, mode=0, text="Panic")
     panic_msg = p.osc("/grower/panic", 380, 190)
-    p.connect(panic, 0, panic_msg)
-    p.connect(panic_msg, 0, send)
+    p.chain(panic, panic_msg, send)
 
     reply_display(p, DEVICE_REPLY_PORT, 20, 250)
     return p.json()

@@ -96,7 +96,8 @@ def main(argv=None) -> int:
 
     if args.list_devices:
         try:
-            print(list_devices())
+            devices = list_devices()
+            print(devices if devices.strip() else "grower-serve: no audio devices found (PortAudio sees none)")
             return 0
         except AudioUnavailable as e:
             return error(str(e))

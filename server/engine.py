@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import queue
 import time
+import traceback
 from collections.abc import Callable
 
 import numpy as np
@@ -49,6 +50,7 @@ class Engine:
         # I/O thread that keeps retaking it stretches a 1.5 ms render to 10 ms or more
         # (measured: 10 k OSC messages/s underflowed). I/O threads wait while it is set.
         self.rendering = False
+        self.render_failed = False  # a render raised (a bug): its traceback was shown once
 
     # -- any thread ----------------------------------------------------------------
 
@@ -88,7 +90,14 @@ class Engine:
             except Exception as error:  # noqa: BLE001 - a bad command must never stop the audio
                 self.errors += 1
                 self.reply("/grower/fail", ["", f"internal error applying a command: {error!r}"], None)
-        out = self.player.render(n_samples)
+        try:
+            out = self.player.render(n_samples)
+        except Exception:  # noqa: BLE001 - a bug: show it once, keep the stream alive with silence
+            self.errors += 1
+            if not self.render_failed:
+                traceback.print_exc()
+                self.render_failed = True
+            out = np.zeros(n_samples, np.float32)
         for listener in self.block_listeners:
             listener(out)
         self.rendering = False
