@@ -26,7 +26,8 @@ import numpy as np
 from . import controls as dsp
 from .bank import Bank
 from .growth import LEVEL_MODES, MAX_EQUAL_BOOST, noise_gain
-from .oscillator import noise_power, render_partials, voice_amplitudes
+from .noise_filter import filter_period, impulse_response_basis
+from .oscillator import interpolate_rows, noise_power, render_partials, voice_amplitudes
 
 CONTROL_PERIOD = 128  # default output samples per control update (2.7 ms at 48 kHz)
 SPARE_SLOTS = 16  # room for stolen voices to fade out while new ones start
@@ -84,8 +85,11 @@ class ToneTable:
         a, b = self.offset[tone] + lo, self.offset[tone] + hi
 
         def mix(table):
-            weight = w if table.ndim == 1 else w[:, None]
-            return table[a] * (1 - weight) + table[b] * weight
+            if table.ndim == 1:
+                return table[a] * (1 - w) + table[b] * w
+            out = np.empty((tone.size, table.shape[1]))
+            interpolate_rows(table, a, b, w, out)
+            return out
 
         return mix(self.amplitude), mix(self.distribution), mix(self.noise), mix(self.f0_ratio)
 
@@ -111,6 +115,7 @@ class Renderer:
         # this keeps the learned noise level per hertz.
         self.noise_rate_gain = math.sqrt(sr / self.table.train_sample_rate)
         ir_size = dsp.noise_ir_size(self.n_out_bands)
+        self.noise_basis = impulse_response_basis(self.n_out_bands)
         period = config.control_period
         self.tail_size = period * (-(-(period + ir_size - 1) // period) - 1)
         self.global_stage = float(self.n_harmonics)
@@ -383,10 +388,13 @@ class Renderer:
         return noise_gain(stage, self.n_harmonics) * loudness * self.noise_rate_gain * self.noise_mix
 
     def _noise_period(self, magnitudes: np.ndarray) -> np.ndarray:
-        """One period of white noise through the summed filter; the tail carries on."""
-        irs = dsp.noise_impulse_response(magnitudes)[None, :]
-        white = self.rng.uniform(-1.0, 1.0, (1, self.config.control_period))
-        audio, self.noise_tail = dsp.filtered_noise(white, irs, self.noise_tail)
+        """One period of white noise through the summed filter; the tail carries on.
+
+        The same filter as dsp.noise_impulse_response + dsp.filtered_noise, in one kernel.
+        """
+        white = self.rng.uniform(-1.0, 1.0, self.config.control_period)
+        audio = np.empty(self.config.control_period)
+        filter_period(magnitudes, self.noise_basis, white, self.noise_tail, audio)
         return audio.astype(np.float32)
 
     # -- helpers -------------------------------------------------------------------
