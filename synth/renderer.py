@@ -28,6 +28,7 @@ from .bank import Bank
 from .growth import LEVEL_MODES, MAX_EQUAL_BOOST, noise_gain
 from .noise_filter import filter_period, impulse_response_basis
 from .oscillator import interpolate_rows, noise_power, render_partials, voice_amplitudes
+from .voices import advance_glides, trajectory_positions
 
 CONTROL_PERIOD = 128  # default output samples per control update (2.7 ms at 48 kHz)
 SPARE_SLOTS = 16  # room for stolen voices to fade out while new ones start
@@ -336,7 +337,8 @@ class Renderer:
         out = np.zeros(period, np.float32)
         period_s = period / sr
         t_end = self.time_s[v] + period_s
-        amplitude, distribution, noise, f0_ratio = self.table.lookup(self.tone[v], self._positions(v, t_end))
+        position = self._positions(v, t_end)
+        amplitude, distribution, noise, f0_ratio = self.table.lookup(self.tone[v], position)
         # Released voices blend from where they were into the release.
         released = ~self.held[v]
         if released.any():
@@ -346,7 +348,7 @@ class Renderer:
             distribution = snap[1] + (distribution - snap[1]) * w[:, None]
             noise = snap[2] + (noise - snap[2]) * w[:, None]
             f0_ratio = snap[3] + (f0_ratio - snap[3]) * w
-        finished = released & (self._release_position(v, t_end) >= self.table.n_frames[self.tone[v]] - 1)
+        finished = released & (position >= self.table.n_frames[self.tone[v]] - 1)
         silent = self.dying[v] | finished
         stage = self._advance_glides(v, period_s)
 
@@ -401,18 +403,9 @@ class Renderer:
 
     def _positions(self, v: np.ndarray, t_s: np.ndarray) -> np.ndarray:
         """Frame positions at times t_s for slots v: attack, ping-pong sustain, or release."""
-        rate = self.table.frame_rate_hz
-        start, end = self.table.sustain[self.tone[v], 0], self.table.sustain[self.tone[v], 1]
-        frame = t_s * rate
-        length = end - start
-        u = np.remainder(frame - start, 2 * length)
-        looped = start + np.where(u < length, u, 2 * length - u)
-        held = np.where(frame < start, frame, looped)
-        return np.where(self.held[v], held, self._release_position(v, t_s))
-
-    def _release_position(self, v: np.ndarray, t_s: np.ndarray) -> np.ndarray:
-        end = self.table.sustain[self.tone[v], 1]
-        return end + np.maximum(t_s - self.off_time_s[v], 0.0) * self.table.frame_rate_hz
+        out = np.empty(v.size)
+        trajectory_positions(v, np.asarray(t_s, float), self.tone, self.held, self.off_time_s, self.table.sustain, self.table.frame_rate_hz, out)
+        return out
 
     def _targets(self, v: np.ndarray) -> np.ndarray:
         tone_stage = self.tone_stage[self.tone[v]]
@@ -420,15 +413,10 @@ class Renderer:
 
     def _advance_glides(self, v: np.ndarray, period_s: float) -> np.ndarray:
         """Move each voice's stage along its linear glide; a new target restarts the glide."""
-        target = self._targets(v)
-        restart = target != self.glide_to[v]
-        self.glide_from[v] = np.where(restart, self.stage[v], self.glide_from[v])
-        self.glide_to[v] = target
-        self.glide_elapsed_s[v] = np.where(restart, 0.0, self.glide_elapsed_s[v]) + period_s
-        self.glide_time_s[v] = np.where(restart, self.glide_s, self.glide_time_s[v])
-        progress = np.clip(self.glide_elapsed_s[v] / np.maximum(self.glide_time_s[v], 1e-9), 0.0, 1.0)
-        self.stage[v] = self.glide_from[v] + (target - self.glide_from[v]) * progress
-        return self.stage[v]
+        out = np.empty(v.size)
+        advance_glides(v, self.tone, self.voice_stage, self.tone_stage, float(self.global_stage), float(self.glide_s), period_s,
+                       self.stage, self.glide_from, self.glide_to, self.glide_elapsed_s, self.glide_time_s, out)
+        return out
 
     def _steal(self) -> None:
         candidates = self.active & ~self.dying
