@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from .config import FeatureConfig, GrowerConfig, RunConfig, TrainConfig
+from .interrupt import Interrupt
 
 
 def parse_args(argv):
@@ -50,13 +51,14 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        return train_folder(args)
+        with Interrupt() as interrupt:
+            return train_folder(args, interrupt)
     except KeyboardInterrupt:  # before training started: nothing to save, nothing written
         print("grower-train: interrupted before training; nothing was written", file=sys.stderr)
         return 130
 
 
-def train_folder(args) -> int:
+def train_folder(args, interrupt: Interrupt) -> int:
     # Heavy imports after argument parsing, so --help is instant.
     from grower.synth.bank import BankError, load_bank
 
@@ -86,6 +88,7 @@ def train_folder(args) -> int:
     timings, phase_started = {}, time.perf_counter()
     usable, names = [], {}
     for path in files:
+        interrupt.check()
         try:
             audio = read_tone(path, config.features)
             if audio.name in names:
@@ -119,6 +122,7 @@ def train_folder(args) -> int:
         return 0
 
     # 3. Train the rest together, in one batched pass.
+    interrupt.check()
     tones = [prepare_tone(a.name, a.sha256, a.audio, f, config) for a, f in to_train]
     state, stop_reason = None, "nothing to train"
     checkpoint_dir = args.out / CHECKPOINT_DIR
@@ -131,7 +135,8 @@ def train_folder(args) -> int:
                 return 1
         say(f"training {len(tones)} tone(s)" + (f", keeping {len(carried)} unchanged" if carried else "") + f" -> {args.out}")
         started = time.perf_counter()
-        state = train(tones, config, run, state=state, checkpoint=lambda s: save_checkpoint(checkpoint_dir, s, config, tones), progress=not args.quiet)
+        state = train(tones, config, run, state=state, checkpoint=lambda s: save_checkpoint(checkpoint_dir, s, config, tones), progress=not args.quiet,
+                      interrupt=interrupt)
         stop_reason = state.stop_reason
         timings["train_s"] = time.perf_counter() - started
         timings["warm_start_s"] = state.warm_start_s

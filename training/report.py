@@ -54,11 +54,15 @@ def _reduce(frames: np.ndarray, max_frames: int) -> np.ndarray:
 def plot_losses(path: Path, histories: dict) -> None:
     """histories: {tone name: [loss per step]}."""
     fig, ax = plt.subplots(figsize=(9, 5))
+    plotted = 0
     for name, losses in histories.items():
         if len(losses):
             ax.plot(np.arange(1, len(losses) + 1), losses, label=name, linewidth=0.8)
+            plotted += 1
     ax.set(xlabel="spectral step", ylabel="multi-scale spectral loss (per crop)", title="training loss per tone", yscale="log")
-    if histories:
+    if plotted:
         ax.legend(fontsize=7, ncol=2)
+    else:  # stopped before the first spectral step
+        ax.text(0.5, 0.5, "no spectral steps yet", transform=ax.transAxes, ha="center")
     fig.savefig(path, dpi=80)
     plt.close(fig)

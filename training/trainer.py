@@ -72,12 +72,14 @@ def new_state(tones: list, config: GrowerConfig) -> TrainState:
     )
 
 
-def warm_start(state: TrainState, tones: list, config: GrowerConfig) -> None:
-    """Fit each decoder to its tone's analysed harmonics and noise floor."""
+def warm_start(state: TrainState, tones: list, config: GrowerConfig, interrupt=None) -> None:
+    """Fit each decoder to its tone's analysed harmonics and noise floor. interrupt: checked every step."""
     device = state.decoders.weights[0].device
     optimizer = PerToneAdam(state.decoders.parameters(), config.train.warm_start_learning_rate, config.train.grad_clip)
     everyone = torch.ones(len(tones), dtype=torch.bool, device=device)
     for _ in range(config.train.warm_start_steps):
+        if interrupt is not None:
+            interrupt.check()
         picks = [torch.randint(t.inputs.shape[0], (WARM_START_FRAMES,), generator=t.generator) for t in tones]
         inputs, f0_hz, harmonics, noise = (
             torch.stack([getattr(t, name)[i] for t, i in zip(tones, picks)]).to(device)
@@ -135,10 +137,13 @@ def update_convergence(state: TrainState, losses: torch.Tensor, config: GrowerCo
         state.active &= ~(improvement < tolerance)
 
 
-def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState | None = None, checkpoint=None, progress: bool = True) -> TrainState:
+def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState | None = None, checkpoint=None, progress: bool = True,
+          interrupt=None) -> TrainState:
     """Train (or continue training) every tone. Ctrl-C stops cleanly; the state so far is returned.
 
     checkpoint: optional callable(state), called every ``run.checkpoint_every_s``.
+    interrupt: optional training.interrupt.Interrupt, checked every step: its
+    Ctrl-C stops training like a KeyboardInterrupt does.
     """
     device = choose_device(run)
     state = state or new_state(tones, config)
@@ -162,9 +167,11 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
         if not state.warm_started:
             bar.set_postfix_str("warm start")
             started = time.perf_counter()
-            warm_start(state, tones, config)
+            warm_start(state, tones, config, interrupt)
             state.warm_start_s = time.perf_counter() - started
         while state.step < config.train.max_steps and bool(state.active.any()):
+            if interrupt is not None:
+                interrupt.check()
             batch = draw_crops(tones, crop_size, config)
             losses = step_fn(batch)
             state.optimizer.zero_grad()

@@ -215,3 +215,32 @@ def test_ctrl_c_saves_and_exports_what_it_has(tmp_path, write_tone):
     assert document["training"]["a"]["stop_reason"] == "interrupted"
     assert (tmp_path / "bank" / "checkpoint" / "state.json").exists()
     assert load_bank(tmp_path / "bank").tone("a").entry.n_frames > 0
+
+
+def test_ctrl_c_during_analysis_stops_before_training_and_writes_nothing(tmp_path):
+    folder = tmp_path / "tones"
+    folder.mkdir()
+    for i in range(40):  # enough files that analysis is still running when the signal comes
+        soundfile.write(str(folder / f"t{i:02d}.wav"), harmonic_tone(200.0 + 7 * i, 2.0), 22050)
+    process = start(folder, "--out", tmp_path / "bank", "--no-cache")
+    out, err = interrupt(process, 4.0)
+    assert process.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and "Exception ignored" not in err, err[-2000:]
+    if "interrupted before training" in err:
+        assert not (tmp_path / "bank").exists()
+    else:  # a fast machine reached training: then what it had was exported
+        assert "interrupted after" in out
+
+
+def test_the_first_ctrl_c_is_a_request_and_the_second_is_immediate():
+    from grower.training.interrupt import Interrupt
+
+    with Interrupt() as interrupt:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)  # the handler runs between bytecodes: nothing raised yet
+        assert interrupt.requested
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)
