@@ -250,12 +250,14 @@ def test_bank_hot_swap_keeps_the_audio_going_without_a_click(bank_dir, tmp_path)
         c.send("/grower/voice/on", 1, 200.0, 1.0)
         c.sync(1)
         time.sleep(0.4)
+        before = c.status()
         assert c.request("/grower/bank/load", "other") == ("/grower/done", ["/grower/bank/load", "other"])
         c.send("/grower/voice/on", 2, 250.0, 1.0)
         c.sync(2)
         time.sleep(1.2)
         status = c.status()
         assert status["bank"] == "other"
+        assert status["underflows"] == before["underflows"]  # loading reads files off the audio thread
     finally:
         _, audio = server.stop()
     sounding = audio[np.flatnonzero(audio)[0]:]
