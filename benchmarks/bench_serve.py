@@ -32,7 +32,6 @@ from pathlib import Path
 import mido
 import numpy as np
 from pythonosc.osc_message import OscMessage
-from pythonosc.osc_message_builder import OscMessageBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import synthetic_bank  # noqa: E402
@@ -41,7 +40,7 @@ from grower.server.audio import NullOutput  # noqa: E402
 from grower.server.dispatch import Dispatcher  # noqa: E402
 from grower.server.engine import Engine  # noqa: E402
 from grower.server.midi import MidiPerformer  # noqa: E402
-from grower.server.osc import OscServer  # noqa: E402
+from grower.server.osc import OscServer, build_message  # noqa: E402
 from grower.server.player import Player  # noqa: E402
 from grower.synth.bank import load_bank  # noqa: E402
 from grower.synth.renderer import RenderConfig  # noqa: E402
@@ -50,17 +49,14 @@ SR, BLOCK = 48000, 256
 
 
 def osc(address, *args) -> bytes:
-    b = OscMessageBuilder(address)
-    for a in args:
-        b.add_arg(a)
-    return b.build().dgram
+    return build_message(address, list(args))
 
 
 class OnsetClock:
     """A block listener: when the first block with sound after arm() was rendered, and where in it."""
 
-    def __init__(self, engine):
-        self.engine, self.armed, self.found = engine, False, None
+    def __init__(self):
+        self.armed, self.found = False, None
 
     def arm(self):
         self.found, self.armed = None, True
@@ -75,7 +71,7 @@ def latency(bank_dir: Path, block: int, trials: int = 40):
     bank = load_bank(bank_dir)
     player = Player(bank, bank_dir, RenderConfig(sample_rate=SR))
     engine = Engine(player, SR)
-    clock = OnsetClock(engine)
+    clock = OnsetClock()
     engine.block_listeners.append(clock)
     dispatcher = Dispatcher(engine, [bank_dir.parent])
     server = OscServer(dispatcher, "127.0.0.1", 0)

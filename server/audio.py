@@ -61,8 +61,6 @@ class NullOutput:
     catch up.
     """
 
-    name = "null"
-
     def __init__(self, engine: Engine, block_size: int, n_buffers: int = 2):
         self.engine = engine
         self.block_size = block_size

@@ -29,7 +29,8 @@ from grower.synth.renderer import RenderConfig, Renderer
 from .audio import AudioUnavailable, DeviceOutput, NullOutput, Recorder, list_devices
 from .dispatch import Dispatcher
 from .engine import Engine
-from .midi import MidiConfig, MidiPerformer
+from . import midi, tuning
+from .midi import MidiPerformer
 from .osc import OscServer
 from .player import Player
 from .tuning import TuningLoadError, scala_keymap
@@ -53,13 +54,8 @@ def parse_args(argv):
     p.add_argument("--allow", type=Path, action="append", default=[], help="folder /grower/bank/load and /grower/tuning/load may read (default: the bank's parent)")
     p.add_argument("--midi-in", default="all", help="MIDI input port name (or part of one), all, or none (no MIDI at all)")
     p.add_argument("--no-virtual-port", action="store_true", help="do not open the 'Timbre Grower' virtual MIDI input")
-    p.add_argument("--mpe", action="store_true", help="MPE lower zone: channel 1 manages, 2..16 are per-note")
-    p.add_argument("--bend-range", type=float, default=2.0, help="pitch-bend range in semitones")
-    p.add_argument("--mpe-bend-range", type=float, default=48.0, help="MPE member channels' bend range in semitones")
-    p.add_argument("--stage-cc", type=int, default=1, help="controller number that sets the growth stage")
-    p.add_argument("--scl", type=Path, default=None, help="Scala scale to tune the keys")
-    p.add_argument("--kbm", type=Path, default=None, help="Scala keyboard mapping for --scl")
-    p.add_argument("--root-key", type=int, default=60, help="key of the lowest tone in the default mapping")
+    midi.add_arguments(p)
+    tuning.add_arguments(p)
     p.add_argument("--max-voices", type=int, default=128)
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
@@ -133,15 +129,15 @@ def main(argv=None) -> int:
             return error(f"cannot record to {args.record}: {e}")
         engine.block_listeners.append(recorder)
 
-    performer = MidiPerformer(player, MidiConfig(bend_range=args.bend_range, mpe=args.mpe, mpe_bend_range=args.mpe_bend_range, stage_cc=args.stage_cc))
+    performer = MidiPerformer(player, midi.config_from_args(args))
     engine.midi_performers.append(performer)
-    midi = None
+    inputs = None
     if args.midi_in != "none":
         from .midi_ports import MidiInputs, MidiUnavailable
 
         try:
-            midi = MidiInputs(engine, performer, args.midi_in, virtual=not args.no_virtual_port)
-            say(midi.description)
+            inputs = MidiInputs(engine, performer, args.midi_in, virtual=not args.no_virtual_port)
+            say(inputs.description)
         except MidiUnavailable as e:
             say(f"{e}; carrying on without MIDI (OSC still works)")
     else:
@@ -173,8 +169,8 @@ def main(argv=None) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         output.stop()
-        if midi is not None:
-            midi.close()
+        if inputs is not None:
+            inputs.close()
         osc.stop()
         if recorder is not None:
             recorder.close()

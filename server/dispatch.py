@@ -17,7 +17,12 @@ from grower.synth.renderer import Renderer
 
 from .engine import Engine
 from .protocol import BY_ADDRESS, DONE, FAIL, PROTOCOL, Command, ProtocolError, parse_args, velocity_unit
-from .tuning import TuningLoadError, scala_keymap
+from .tuning import TuningLoadError, bank_keymap, scala_keymap
+
+
+def handler_name(address: str) -> str:
+    """The Dispatcher method for a protocol row: /grower/tone/stage -> _tone_stage."""
+    return "_" + address.removeprefix("/grower/").replace("/", "_").replace(".", "_")
 
 
 class CommandError(ValueError):
@@ -43,7 +48,7 @@ class Dispatcher:
 
     def __post_init__(self):
         self.allowed_dirs = [Path(d).resolve() for d in self.allowed_dirs]
-        self.handlers = {c.address: getattr(self, "_" + c.address.removeprefix("/grower/").replace("/", "_").replace(".", "_")) for c in PROTOCOL}
+        self.handlers = {c.address: getattr(self, handler_name(c.address)) for c in PROTOCOL}
 
     # -- entry ---------------------------------------------------------------------
 
@@ -63,6 +68,11 @@ class Dispatcher:
             self.handlers[address](Request(command, args, wall_time_s, reply_to))
         except (ProtocolError, CommandError) as error:
             self.fail(address, str(error), reply_to)
+
+    def malformed(self, message: str, sender: tuple) -> None:
+        """A datagram that is not OSC: counted as a message, answered with /grower/fail and no address."""
+        self.engine.messages += 1
+        self.fail("", message, self.destination(sender))
 
     def fail(self, address: str, message: str, reply_to) -> None:
         self.engine.errors += 1
@@ -113,12 +123,7 @@ class Dispatcher:
 
     def _voice_on(self, r: Request) -> None:
         voice_id, pitch_hz, velocity = r.args[0], r.args[1], velocity_unit(r.args[2])
-        tone = None
-        if len(r.args) > 3:
-            try:
-                tone = self.engine.player.tone_index(r.args[3])
-            except ValueError as error:
-                raise CommandError(str(error)) from None
+        tone = self._tone(r.args[3]) if len(r.args) > 3 else None
         self._later(r, lambda at: self.engine.player.pitch_on(("id", voice_id), pitch_hz, velocity, tone, at))
 
     def _voice_must_sound(self, found: bool, voice_id: int) -> None:
@@ -143,7 +148,15 @@ class Dispatcher:
 
     def _tone_stage(self, r: Request) -> None:
         name, stage, glide_s = (r.args + [None])[:3]
-        self._later(r, lambda at: self.engine.player.set_stage(stage, glide_s, tone=name, at_sample=at))
+        tone = self._tone(name)
+        self._later(r, lambda at: self.engine.player.set_stage(stage, glide_s, tone=tone, at_sample=at))
+
+    def _tone(self, name: str) -> int:
+        """A tone's index in the playing bank, or a CommandError naming the tones there are."""
+        try:
+            return self.engine.player.tone_index(name)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
 
     def _gain(self, r: Request) -> None:
         self._later(r, lambda at: self.engine.player.set_gain_db(r.args[0]))
@@ -192,11 +205,11 @@ class Dispatcher:
         self._later(r, load)
 
     def _tuning_reset(self, r: Request) -> None:
-        from .tuning import bank_keymap
+        player = self.engine.player
+        keymap = bank_keymap(player.tone_f0_hz, player.root_key)
 
         def reset(at):
-            player = self.engine.player
-            player.set_keymap(bank_keymap(player.tone_f0_hz, player.root_key))
+            player.set_keymap(keymap)
             self.engine.reply(DONE, ["/grower/tuning/reset"], r.reply_to)
 
         self._later(r, reset)

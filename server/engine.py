@@ -26,8 +26,8 @@ from .player import Player
 # Timetagged commands are placed this far behind their wall time, so a bundle
 # stamped "now + a little" is still in the future for the audio thread.
 SCHEDULE_LATENCY_S = 0.01
-LOAD_SMOOTHING = 0.05
-YIELD_S = 0.0002  # per-block weight of the CPU load's moving average
+LOAD_SMOOTHING = 0.05  # per-block weight of the CPU load's moving average
+YIELD_S = 0.0002  # how long an I/O thread sleeps while a block renders
 
 
 class Engine:

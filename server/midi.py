@@ -79,7 +79,7 @@ class MidiPerformer:
         elif kind == "aftertouch":
             self.pressure[msg.channel] = msg.value
             for handle in self._channel_handles(msg.channel):
-                self.player.set_expression(handle, 1.0 + msg.value / 127.0, at_sample)
+                self.player.set_expression(handle, self._expression(msg.channel), at_sample)
         elif kind == "sysex":
             self._sysex(msg.data, at_sample)
         elif kind == "reset":
@@ -91,7 +91,7 @@ class MidiPerformer:
         self.sustained.discard(handle)
         if self.player.key_on(handle, key, velocity / 127.0, at_sample, self._bend_semitones(channel)):
             if self.pressure[channel]:
-                self.player.set_expression(handle, 1.0 + self.pressure[channel] / 127.0, at_sample)
+                self.player.set_expression(handle, self._expression(channel), at_sample)
 
     def _note_off(self, channel: int, key: int, at_sample) -> None:
         handle = ("midi", channel, key)
@@ -102,7 +102,7 @@ class MidiPerformer:
 
     def _control(self, channel: int, control: int, value: int, at_sample) -> None:
         if control == self.config.stage_cc:
-            self.player.set_stage(value / 127.0 * 64.0, self.config.stage_glide_s, at_sample=at_sample)
+            self.player.set_stage(_stage(value), self.config.stage_glide_s, at_sample=at_sample)
         elif control == 64:
             self.pedal[channel] = value >= 64
             if not self.pedal[channel]:
@@ -111,7 +111,7 @@ class MidiPerformer:
                     self.player.off(handle, at_sample)
         elif control == 74 and self.config.mpe:
             for handle in self._channel_handles(channel):
-                self.player.set_voice_stage(handle, value / 127.0 * 64.0, at_sample=at_sample)
+                self.player.set_voice_stage(handle, _stage(value), at_sample=at_sample)
         elif control in (101, 100):  # RPN select
             msb, lsb = self.rpn[channel]
             self.rpn[channel] = (value, lsb) if control == 101 else (msb, value)
@@ -121,7 +121,7 @@ class MidiPerformer:
             self.bend_range[channel] = semitones + cents / 100.0
         elif control == 120:  # all sound off: no release tails
             for handle in self._channel_handles(channel):
-                self.player.renderer.note_off(self.player.notes.pop(handle), release=False, at_sample=self.player._at(at_sample))
+                self.player.off(handle, at_sample, release=False)
         elif control == 123:  # all notes off: releases, the pedal still holds
             for handle in self._channel_handles(channel):
                 self._note_off(channel, handle[2], at_sample)
@@ -148,10 +148,8 @@ class MidiPerformer:
             if hz is None:
                 continue
             self.player.keymap.overrides[key] = hz
-            for channel in range(N_CHANNELS):
-                handle = ("midi", channel, key)
-                if handle in self.player.notes:
-                    self.player.set_pitch(handle, hz * 2.0 ** (self._bend_semitones(channel) / 12.0), at_sample)
+            for handle in [h for h in self.player.handles("midi") if h[2] == key]:
+                self._retune(handle, at_sample)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -166,11 +164,35 @@ class MidiPerformer:
             return [h for h in self.player.notes if h[0] == "midi"]
         return self.player.handles("midi", channel)
 
+    def _expression(self, channel: int) -> float:
+        return 1.0 + self.pressure[channel] / 127.0  # pressure swells up to +6 dB
+
     def _retune_channel(self, channel: int, at_sample) -> None:
         for handle in self._channel_handles(channel):
-            mapped = self.player.keymap.lookup(handle[2])
-            if mapped is not None:
-                self.player.set_pitch(handle, mapped[0] * 2.0 ** (self._bend_semitones(handle[1]) / 12.0), at_sample)
+            self._retune(handle, at_sample)
+
+    def _retune(self, handle: tuple, at_sample) -> None:
+        """A sounding note to its key's pitch (tuning, MTS) bent by its channel."""
+        mapped = self.player.keymap.lookup(handle[2])
+        if mapped is not None:
+            self.player.set_pitch(handle, mapped[0] * 2.0 ** (self._bend_semitones(handle[1]) / 12.0), at_sample)
+
+
+def _stage(value: int) -> float:
+    """A 7-bit controller value as a growth stage, 0..127 -> 0..64."""
+    return value / 127.0 * 64.0
+
+
+def add_arguments(parser) -> None:
+    """The MIDI handling flags grower-serve and grower-play share."""
+    parser.add_argument("--mpe", action="store_true", help="MPE lower zone: channel 1 manages, 2..16 are per-note")
+    parser.add_argument("--bend-range", type=float, default=MidiConfig.bend_range, help="pitch-bend range in semitones")
+    parser.add_argument("--mpe-bend-range", type=float, default=MidiConfig.mpe_bend_range, help="MPE member channels' bend range in semitones")
+    parser.add_argument("--stage-cc", type=int, default=MidiConfig.stage_cc, help="controller number that sets the growth stage")
+
+
+def config_from_args(args) -> MidiConfig:
+    return MidiConfig(bend_range=args.bend_range, mpe=args.mpe, mpe_bend_range=args.mpe_bend_range, stage_cc=args.stage_cc)
 
 
 class RunningStatusParser:

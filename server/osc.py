@@ -80,8 +80,7 @@ class OscServer:
         try:
             messages = OscPacket(data).messages
         except Exception as error:  # noqa: BLE001 - python-osc raises ParseError, IndexError, UnicodeError... on bad bytes
-            self.engine.messages += 1
-            self.dispatcher.fail("", f"malformed OSC packet ({len(data)} bytes): {str(error)[:120] or type(error).__name__}", self.dispatcher.destination(sender))
+            self.dispatcher.malformed(f"malformed OSC packet ({len(data)} bytes): {str(error)[:120] or type(error).__name__}", sender)
             return
         for timed in messages:
             wall_time_s = timed.time if timed.time > now + FUTURE_MARGIN_S else None

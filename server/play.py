@@ -24,7 +24,8 @@ from grower.synth.atomic import atomic_file
 from grower.synth.bank import BankError, load_bank
 from grower.synth.renderer import RenderConfig
 
-from .midi import MidiConfig, MidiPerformer
+from . import midi, tuning
+from .midi import MidiPerformer
 from .player import Player
 from .tuning import TuningLoadError, scala_keymap
 
@@ -37,13 +38,8 @@ def parse_args(argv):
     p.add_argument("bank_dir", type=Path)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--sample-rate", type=int, default=48000)
-    p.add_argument("--mpe", action="store_true")
-    p.add_argument("--bend-range", type=float, default=2.0)
-    p.add_argument("--mpe-bend-range", type=float, default=48.0)
-    p.add_argument("--stage-cc", type=int, default=1)
-    p.add_argument("--scl", type=Path)
-    p.add_argument("--kbm", type=Path)
-    p.add_argument("--root-key", type=int, default=60)
+    midi.add_arguments(p)
+    tuning.add_arguments(p)
     p.add_argument("--tail-s", type=float, default=10.0)
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
@@ -89,7 +85,7 @@ def main(argv=None) -> int:
             player.set_keymap(scala_keymap(player.tone_f0_hz, args.scl, args.kbm))
     except (BankError, TuningLoadError, ValueError) as e:
         return error(str(e))
-    performer = MidiPerformer(player, MidiConfig(bend_range=args.bend_range, mpe=args.mpe, mpe_bend_range=args.mpe_bend_range, stage_cc=args.stage_cc))
+    performer = MidiPerformer(player, midi.config_from_args(args))
     audio = render_messages(player, performer, timed, args.tail_s)
     peak = float(np.max(np.abs(audio), initial=0.0))
     if peak > 0.999:

@@ -9,7 +9,6 @@ same output until they are silent, so a bank swap has no gap and no click.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -17,14 +16,14 @@ import numpy as np
 from grower.synth.bank import Bank
 from grower.synth.renderer import RenderConfig, Renderer
 
-from .tuning import KeyMap, bank_keymap, nearest_tone
+from .tuning import KeyMap, bank_keymap, nearest_tone, refit_keymap
 
 
 class Player:
     def __init__(self, bank: Bank, bank_dir: Path, config: RenderConfig, root_key: int = 60):
         self.config = config
         self.root_key = root_key
-        self.fading: list[tuple[Renderer, int]] = []  # old banks' renderers ringing out, with their origins
+        self.fading: list[Renderer] = []  # old banks' renderers ringing out
         self.clock = 0  # samples rendered by render()
         self._install(bank, bank_dir, Renderer(bank, config))
         self.keymap = bank_keymap(self.tone_f0_hz, root_key)
@@ -59,22 +58,25 @@ class Player:
             self.off(handle, at_sample)
         if tone is None:
             tone = nearest_tone(self.tone_f0_hz, pitch_hz)
-        pitch_hz = min(pitch_hz, 0.499 * self.config.sample_rate)
-        self.notes[handle] = self.renderer.note_on(tone, pitch_hz, velocity, at_sample=self._at(at_sample))
+        self.notes[handle] = self.renderer.note_on(tone, self._below_nyquist(pitch_hz), velocity, at_sample=self._at(at_sample))
 
-    def off(self, handle: tuple, at_sample: int | None = None) -> bool:
-        """Release a handle. False when it was not sounding."""
+    def off(self, handle: tuple, at_sample: int | None = None, release: bool = True) -> bool:
+        """Release a handle (release=False: fade out in one period). False when it was not sounding."""
         voice = self.notes.pop(handle, None)
         if voice is None:
             return False
-        self.renderer.note_off(voice, at_sample=self._at(at_sample))
+        self.renderer.note_off(voice, release, at_sample=self._at(at_sample))
         return True
 
     def set_pitch(self, handle: tuple, pitch_hz: float, at_sample: int | None = None) -> bool:
         voice = self.notes.get(handle)
         if voice is not None:
-            self.renderer.set_voice(voice, pitch_hz=min(pitch_hz, 0.499 * self.config.sample_rate), at_sample=self._at(at_sample))
+            self.renderer.set_voice(voice, pitch_hz=self._below_nyquist(pitch_hz), at_sample=self._at(at_sample))
         return voice is not None
+
+    def _below_nyquist(self, pitch_hz: float) -> float:
+        """A bent or retuned pitch may pass Nyquist; the voice stays just under it (its partials taper to silence)."""
+        return min(pitch_hz, 0.499 * self.config.sample_rate)
 
     def set_expression(self, handle: tuple, expression: float, at_sample: int | None = None) -> bool:
         voice = self.notes.get(handle)
@@ -94,15 +96,13 @@ class Player:
     def panic(self, at_sample: int | None = None) -> None:
         """Everything off now: a one-period fade, no release."""
         self.renderer.all_notes_off(release=False, at_sample=self._at(at_sample))
-        for old, _ in self.fading:
+        for old in self.fading:
             old.all_notes_off(release=False)
         self.notes.clear()
 
     # -- parameters ----------------------------------------------------------------
 
-    def set_stage(self, stage: float, glide_s: float | None = None, tone: str | int | None = None, at_sample: int | None = None) -> None:
-        if isinstance(tone, str):
-            tone = self.tone_index(tone)
+    def set_stage(self, stage: float, glide_s: float | None = None, tone: int | None = None, at_sample: int | None = None) -> None:
         self.renderer.set_stage(stage, glide_s, tone=tone, at_sample=self._at(at_sample))
 
     def tone_index(self, name: str) -> int:
@@ -126,7 +126,7 @@ class Player:
 
     @property
     def n_voices(self) -> int:
-        return self.renderer.n_voices + sum(old.n_voices for old, _ in self.fading)
+        return self.renderer.n_voices + sum(old.n_voices for old in self.fading)
 
     # -- banks and tunings ---------------------------------------------------------
 
@@ -134,24 +134,26 @@ class Player:
         """Hot swap: voices on the old bank release and ring out; new notes play the new bank.
 
         renderer: built for bank by the caller (off the audio thread). Stage, gain and
-        mixes carry over. A custom key map is re-fitted to the new tones' pitches.
+        mixes carry over, and so does the tuning (see set_keymap).
         """
         old = self.renderer
         old.all_notes_off(release=True)
         for name in ("global_stage", "glide_s", "gain", "harmonic_mix", "noise_mix", "level_mode"):
             setattr(renderer, name, getattr(old, name))
-        self.fading.append((old, self.origin))
+        self.fading.append(old)
         self._install(bank, bank_dir, renderer)
         self.set_keymap(self.keymap)
 
     def set_keymap(self, keymap: KeyMap) -> None:
-        if keymap.tone_f0_hz.size and np.array_equal(keymap.tone_f0_hz, self.tone_f0_hz):
+        """Play keymap on this bank. A map made for these tones is used as it is (callers build it
+        off the audio thread); after a bank swap the default map is rebuilt from the new tones and
+        a Scala map keeps its pitches with tones re-chosen. MTS overrides carry over."""
+        if np.array_equal(keymap.tone_f0_hz, self.tone_f0_hz):
             self.keymap = keymap
-        elif keymap.description.startswith("the bank's"):
-            self.keymap = bank_keymap(self.tone_f0_hz, self.root_key)
-        else:  # a Scala map keeps its pitches; tones re-chosen from the new bank
-            tone = np.array([nearest_tone(self.tone_f0_hz, hz) if math.isfinite(hz) else 0 for hz in keymap.frequency_hz])
-            self.keymap = KeyMap(keymap.frequency_hz, tone, keymap.description, dict(keymap.overrides), tone_f0_hz=self.tone_f0_hz)
+            return
+        fitted = bank_keymap(self.tone_f0_hz, self.root_key) if keymap.from_bank else refit_keymap(keymap, self.tone_f0_hz)
+        fitted.overrides.update(keymap.overrides)
+        self.keymap = fitted
 
     # -- audio ---------------------------------------------------------------------
 
@@ -160,8 +162,8 @@ class Player:
         out = self.renderer.render(n_samples)
         if self.fading:
             out = out.copy()
-            for old, _ in self.fading:
+            for old in self.fading:
                 out += old.render(n_samples)
-            self.fading = [(old, o) for old, o in self.fading if not old.is_silent]
+            self.fading = [old for old in self.fading if not old.is_silent]
         self.clock += n_samples
         return out

@@ -34,6 +34,8 @@ class KeyMap:
     frequency_hz: np.ndarray  # [128] Hz
     tone: np.ndarray  # [128] tone index into the bank
     description: str
+    tone_f0_hz: np.ndarray  # [n_tones] Hz: the bank's tones the map was made for
+    from_bank: bool = False  # the default map, built from the tones themselves
     overrides: dict = field(default_factory=dict)  # key -> Hz, from MTS SysEx
 
     def lookup(self, key: int) -> tuple[float, int] | None:
@@ -43,8 +45,6 @@ class KeyMap:
             return hz, nearest_tone(self.tone_f0_hz, hz)
         hz = float(self.frequency_hz[key])
         return None if math.isnan(hz) else (hz, int(self.tone[key]))
-
-    tone_f0_hz: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def nearest_tone(tone_f0_hz: np.ndarray, pitch_hz: float) -> int:
@@ -62,7 +62,7 @@ def bank_keymap(tone_f0_hz: np.ndarray, root_key: int = 60) -> KeyMap:
     frequency = tone_f0_hz[tone] * 2.0**octave
     # tone_f0_hz spans less than an octave in a one-octave scale; a scale wider than an
     # octave still repeats every n keys at the octave, as the default promises.
-    return KeyMap(frequency, tone, f"the bank's {n} tones from key {root_key}, repeating at the octave", tone_f0_hz=np.asarray(tone_f0_hz, float))
+    return KeyMap(frequency, tone, f"the bank's {n} tones from key {root_key}, repeating at the octave", np.asarray(tone_f0_hz, float), from_bank=True)
 
 
 def scala_keymap(tone_f0_hz: np.ndarray, scl_path: Path, kbm_path: Path | None = None) -> KeyMap:
@@ -84,10 +84,16 @@ def scala_keymap(tone_f0_hz: np.ndarray, scl_path: Path, kbm_path: Path | None =
     frequency = np.array([tuning.frequency_for_midi_note(k) if tuning.is_midi_note_mapped(k) else np.nan for k in range(N_KEYS)])
     if not np.all(np.isfinite(frequency) | np.isnan(frequency)) or np.nanmax(frequency) <= 0:
         raise TuningLoadError(f"{scl_path}: the scale gives no usable frequencies")
-    f0 = np.asarray(tone_f0_hz, float)
-    tone = np.array([nearest_tone(f0, hz) if hz > 0 else 0 for hz in np.nan_to_num(frequency, nan=1.0)])
     name = scale.description or Path(scl_path).name
-    return KeyMap(frequency, tone, f"Scala {Path(scl_path).name} ({scale.count} notes: {name})", tone_f0_hz=f0)
+    unfitted = KeyMap(frequency, np.zeros(N_KEYS, int), f"Scala {Path(scl_path).name} ({scale.count} notes: {name})", np.zeros(0))
+    return refit_keymap(unfitted, tone_f0_hz)
+
+
+def refit_keymap(keymap: KeyMap, tone_f0_hz: np.ndarray) -> KeyMap:
+    """keymap's pitches, each key playing the tone of tone_f0_hz nearest its pitch (unmapped keys stay so)."""
+    f0 = np.asarray(tone_f0_hz, float)
+    tone = np.array([nearest_tone(f0, hz) if hz > 0 else 0 for hz in np.nan_to_num(keymap.frequency_hz, nan=1.0)])
+    return KeyMap(keymap.frequency_hz, tone, keymap.description, f0)
 
 
 def mts_frequency_hz(xx: int, yy: int, zz: int) -> float | None:
@@ -96,3 +102,10 @@ def mts_frequency_hz(xx: int, yy: int, zz: int) -> float | None:
         return None
     note = xx + ((yy << 7) | zz) / 16384.0
     return 440.0 * 2.0 ** ((note - 69.0) / 12.0)
+
+
+def add_arguments(parser) -> None:
+    """The tuning flags grower-serve and grower-play share."""
+    parser.add_argument("--scl", type=Path, default=None, help="Scala scale to tune the keys")
+    parser.add_argument("--kbm", type=Path, default=None, help="Scala keyboard mapping for --scl")
+    parser.add_argument("--root-key", type=int, default=60, help="key of the lowest tone in the default mapping")

@@ -160,17 +160,3 @@ def noise_power(noise, ratio, level, out_band_hz, train_band_hz, power_out):  # 
             m = (noise[v, lo] * (1.0 - frac) + noise[v, hi] * frac) * level[v]
             power_out[j] += m * m
 
-
-@njit(cache=True, fastmath=True)
-def interpolate_rows(table, index_lo, index_hi, weight, out):  # pragma: no cover - compiled
-    """out[v] = table[index_lo[v]] * (1 - weight[v]) + table[index_hi[v]] * weight[v].
-
-    table: [R, C] float64; index_lo, index_hi: [V] int; weight: [V]; out: [V, C].
-    The renderer's per-period control lookup: NumPy's fancy indexing made two
-    [V, C] temporaries per table, 70 us a period at 128 voices.
-    """
-    for v in range(out.shape[0]):
-        w = weight[v]
-        lo, hi = index_lo[v], index_hi[v]
-        for c in range(out.shape[1]):
-            out[v, c] = table[lo, c] * (1.0 - w) + table[hi, c] * w

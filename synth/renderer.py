@@ -27,8 +27,8 @@ from . import controls as dsp
 from .bank import Bank
 from .growth import LEVEL_MODES, MAX_EQUAL_BOOST, noise_gain
 from .noise_filter import filter_period, impulse_response_basis
-from .oscillator import interpolate_rows, noise_power, render_partials, voice_amplitudes
-from .voices import advance_glides, trajectory_positions
+from .oscillator import noise_power, render_partials, voice_amplitudes
+from .voices import advance_glides, interpolate_rows, stage_targets, trajectory_positions
 
 CONTROL_PERIOD = 128  # default output samples per control update (2.7 ms at 48 kHz)
 SPARE_SLOTS = 16  # room for stolen voices to fade out while new ones start
@@ -408,8 +408,9 @@ class Renderer:
         return out
 
     def _targets(self, v: np.ndarray) -> np.ndarray:
-        tone_stage = self.tone_stage[self.tone[v]]
-        return np.where(np.isnan(self.voice_stage[v]), np.where(np.isnan(tone_stage), self.global_stage, tone_stage), self.voice_stage[v])
+        out = np.empty(v.size)
+        stage_targets(v, self.tone, self.voice_stage, self.tone_stage, float(self.global_stage), out)
+        return out
 
     def _advance_glides(self, v: np.ndarray, period_s: float) -> np.ndarray:
         """Move each voice's stage along its linear glide; a new target restarts the glide."""

@@ -1,7 +1,6 @@
 """The Max patches: valid patcher JSON, and a contract with the server's protocol table."""
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 

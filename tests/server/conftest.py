@@ -1,6 +1,5 @@
 """A real grower-serve process on loopback, and an OSC client for it built with python-osc."""
 
-import os
 import re
 import signal
 import socket
@@ -16,6 +15,7 @@ from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
+from grower.server.osc import build_message
 from tests.synth.conftest import make_bank
 
 SR = 48000
@@ -24,10 +24,7 @@ TONES = [("low", 110.0, 2.0, 0.0), ("mid", 200.0, 2.0, 0.0), ("breathy", 300.0, 
 
 
 def message(address, *args) -> bytes:
-    builder = OscMessageBuilder(address)
-    for value in args:
-        builder.add_arg(value)
-    return builder.build().dgram
+    return build_message(address, list(args))
 
 
 def bundle(wall_time_s, *messages) -> bytes:

@@ -1,6 +1,5 @@
 """Real UDP round trips with a running grower-serve, for every address in the protocol table."""
 
-import math
 import time
 
 import numpy as np
@@ -8,7 +7,7 @@ import pytest
 
 from grower.server.protocol import BY_ADDRESS, FAIL, PROTOCOL
 
-from .conftest import SR, Client, Server, bundle, message
+from .conftest import SR, Client, Server, bundle
 
 SCALE = "! quarter.scl\nquarter tones\n 24\n!\n" + "".join(f" {50.0 * i:.1f}\n" for i in range(1, 24)) + " 2/1\n"
 KBM = "! k.kbm\n0\n0\n127\n60\n69\n440.0\n1\n"

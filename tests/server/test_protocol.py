@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from grower.server.dispatch import Dispatcher
+from grower.server.dispatch import Dispatcher, handler_name
 from grower.server.protocol import BY_ADDRESS, PROTOCOL, ProtocolError, markdown, parse_args, velocity_unit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,8 +17,7 @@ def test_docs_osc_md_is_generated_from_the_table():
 def test_every_row_has_a_handler_and_a_unique_address():
     assert len(BY_ADDRESS) == len(PROTOCOL)
     for command in PROTOCOL:
-        name = "_" + command.address.removeprefix("/grower/").replace("/", "_").replace(".", "_")
-        assert callable(getattr(Dispatcher, name)), command.address
+        assert callable(getattr(Dispatcher, handler_name(command.address))), command.address
         optional = [a.optional for a in command.args]
         assert optional == sorted(optional), f"{command.address}: optional arguments come last"
 
