@@ -1,6 +1,6 @@
 """grower-serve's latency, control throughput and memory.
 
-    python benchmarks/bench_serve.py [--bank BANK_DIR]
+    .venv/bin/python -m benchmarks.bench_serve [--bank BANK_DIR]
 
 1. Latency from an event to its first sample, over real UDP (OSC) and through
    the MIDI input path (the closure an rtmidi callback runs), with the engine,
@@ -33,8 +33,6 @@ import mido
 import numpy as np
 from pythonosc.osc_message import OscMessage
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import synthetic_bank  # noqa: E402
 
 from grower.server.audio import NullOutput  # noqa: E402
 from grower.server.dispatch import Dispatcher  # noqa: E402
@@ -44,6 +42,7 @@ from grower.server.osc import OscServer, build_message  # noqa: E402
 from grower.server.player import Player  # noqa: E402
 from grower.synth.bank import load_bank  # noqa: E402
 from grower.synth.renderer import RenderConfig  # noqa: E402
+from grower.synth.synthetic_bank import benchmark_bank  # noqa: E402
 
 SR, BLOCK = 48000, 256
 
@@ -193,7 +192,7 @@ def main():
         bank_dir = args.bank
         if bank_dir is None:
             bank_dir = Path(tmp) / "bank"
-            synthetic_bank(bank_dir)
+            benchmark_bank(bank_dir)
         for block in (128, 256):
             latency(bank_dir, block)
         throughput_and_memory(bank_dir, Path(tmp))

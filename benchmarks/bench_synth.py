@@ -1,6 +1,6 @@
 """The streaming renderer's cost on one core.
 
-    python benchmarks/bench_synth.py [--bank BANK_DIR] [--seconds 10] [--block 128]
+    .venv/bin/python -m benchmarks.bench_synth [--bank BANK_DIR] [--seconds 10] [--block 128]
 
 Renders 10 s at 48 kHz in 128-sample blocks with 1, 8, 32, 64, 128 and 256
 voices (all held, all 64 harmonics plus noise, spread over the bank's tones and
@@ -37,9 +37,8 @@ import numpy as np  # noqa: E402
 
 from grower.synth.bank import load_bank  # noqa: E402
 from grower.synth.renderer import RenderConfig, Renderer  # noqa: E402
+from grower.synth.synthetic_bank import benchmark_bank  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import synthetic_bank  # noqa: E402
 
 SAMPLE_RATE = 48000
 
@@ -68,7 +67,7 @@ def main() -> int:
     parser.add_argument("--block", type=int, default=128)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bank = load_bank(args.bank) if args.bank else synthetic_bank(Path(tmp) / "bank")
+        bank = load_bank(args.bank) if args.bank else benchmark_bank(Path(tmp) / "bank")
         period_ms = 1000 * args.block / SAMPLE_RATE
         print(f"{args.seconds:g} s at {SAMPLE_RATE} Hz in {args.block}-sample blocks ({period_ms:.2f} ms), one core; 64 harmonics + noise per voice")
         print(f"{'voices':>7s}{'RTF':>9s}{'p50 ms':>9s}{'p99 ms':>9s}{'p99 share':>11s}{'us/voice/block':>16s}")

@@ -1,6 +1,6 @@
 """grower-train against the notebook's reference approach, side by side in one run.
 
-    python benchmarks/bench_train.py [--tones examples/tones] [--reference-steps 1000]
+    .venv/bin/python -m benchmarks.bench_train [--tones examples/tones] [--reference-steps 1000]
                                      [--device cpu|cuda] [--skip-variants]
 
 Both sides train the same tones with the same model and synthesiser:
@@ -57,8 +57,7 @@ def child_reference(tones_dir: Path, steps: int, device: str, out: Path) -> None
     import numpy as np
     import torch
 
-    sys.path.insert(0, str(HERE))
-    from reference_trainer import train_reference
+    from benchmarks.reference_trainer import train_reference
 
     from grower.synth.spectral import log_spectral_distance_db
     from grower.training.config import GrowerConfig
@@ -150,8 +149,8 @@ def child_variants(tones_dir: Path, device: str, out: Path) -> None:
 def child(kind: str, *args) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = Path(handle.name)
-    command = [sys.executable, __file__, "--child", kind, *map(str, args), str(out)]
-    subprocess.run(command, check=True)
+    command = [sys.executable, "-m", "benchmarks.bench_train", "--child", kind, *map(str, args), str(out)]
+    subprocess.run(command, check=True, cwd=ROOT)
     result = json.loads(out.read_text())
     out.unlink()
     return result

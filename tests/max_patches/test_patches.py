@@ -9,7 +9,7 @@ import pytest
 from grower.server.protocol import BY_ADDRESS, FAIL
 
 from ..server.conftest import Server
-from ..synth.conftest import make_bank
+from grower.synth.synthetic_bank import make_bank
 
 ROOT = Path(__file__).resolve().parents[2]
 PATCH_DIR = ROOT / "max_patches"

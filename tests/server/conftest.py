@@ -16,7 +16,7 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from grower.server.osc import build_message
-from tests.synth.conftest import make_bank
+from grower.synth.synthetic_bank import make_bank
 
 SR = 48000
 # low and mid have no noise, so their audio is exactly predictable; breathy has some.

@@ -239,7 +239,7 @@ def test_quit_stops_the_server(bank_dir, tmp_path):
 
 
 def test_bank_hot_swap_keeps_the_audio_going_without_a_click(bank_dir, tmp_path):
-    from tests.synth.conftest import make_bank
+    from grower.synth.synthetic_bank import make_bank
 
     make_bank(bank_dir.parent / "other", [("x", 150.0, 2.0, 0.0), ("y", 250.0, 2.0, 0.0)])
     server = Server(bank_dir, tmp_path)

@@ -8,7 +8,7 @@ import soundfile
 
 from grower.synth.grow import main
 
-from .conftest import make_bank
+from grower.synth.synthetic_bank import make_bank
 
 
 def test_the_grown_file_is_64_stages_of_half_a_second_then_silence(tmp_path):

@@ -142,7 +142,7 @@ def test_note_on_and_note_off_do_not_click(bank):
 
 
 def test_note_off_blends_from_where_the_voice_was(tmp_path):
-    from .conftest import make_bank
+    from grower.synth.synthetic_bank import make_bank
 
     bank = make_bank(tmp_path / "fading", [("fading", 200.0, 2.0, 0.0)], fading=True)
     r = Renderer(bank, RenderConfig(sample_rate=SR))
