@@ -34,12 +34,13 @@ import numpy as np
 from pythonosc.osc_message import OscMessage
 
 
-from grower.server.audio import NullOutput  # noqa: E402
+from grower.server.audio import NullOutputThread  # noqa: E402
 from grower.server.dispatch import Dispatcher  # noqa: E402
 from grower.server.engine import Engine  # noqa: E402
 from grower.server.midi import MidiPerformer  # noqa: E402
-from grower.server.osc import OscServer, build_message  # noqa: E402
+from grower.server.osc import OscServerThreads, build_message  # noqa: E402
 from grower.server.player import Player  # noqa: E402
+from grower.server.protocol import FAIL, STATUS_REPLY  # noqa: E402
 from grower.synth.bank import load_bank  # noqa: E402
 from grower.synth.renderer import RenderConfig  # noqa: E402
 from grower.synth.synthetic_bank import benchmark_bank  # noqa: E402
@@ -73,9 +74,9 @@ def latency(bank_dir: Path, block: int, trials: int = 40):
     clock = OnsetClock()
     engine.block_listeners.append(clock)
     dispatcher = Dispatcher(engine, [bank_dir.parent])
-    server = OscServer(dispatcher, "127.0.0.1", 0)
+    server = OscServerThreads(dispatcher, "127.0.0.1", 0)
     performer = MidiPerformer(player)
-    output = NullOutput(engine, block)
+    output = NullOutputThread(engine, block)
     server.start()
     output.start()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -129,11 +130,11 @@ class ServerProcess:
         self.sock.sendto(osc(address, *args), self.address)
         while True:
             m = OscMessage(self.sock.recvfrom(65536)[0])
-            if m.address != "/grower/fail":
+            if m.address != FAIL:
                 return m.params
 
     def status(self):
-        return dict(zip(["voices", "cpu", "underflows", "bank", "stage", "messages", "errors"], self.request("/grower/status")))
+        return STATUS_REPLY.unpack(self.request("/grower/status"))
 
     def rss_mb(self):
         text = Path(f"/proc/{self.process.pid}/status").read_text()
@@ -173,7 +174,7 @@ def throughput_and_memory(bank_dir: Path, tmp: Path):
             elapsed = time.perf_counter() - started
             after = server.status()
             answered = after["messages"] - before["messages"] - 2
-            print(f"  {n / elapsed:9.0f}   {answered / elapsed:10.0f}   {n - answered:4d}  {after['underflows'] - before['underflows']:10d}  {after['cpu']:7.1f} %")
+            print(f"  {n / elapsed:9.0f}   {answered / elapsed:10.0f}   {n - answered:4d}  {after['underflows'] - before['underflows']:10d}  {after['cpu_percent']:7.1f} %")
         for v in range(32, 128):
             server.sock.sendto(osc("/grower/voice/on", v, 110.0 * 2 ** (v / 24), 0.1), server.address)
         server.request("/grower/sync", 3)

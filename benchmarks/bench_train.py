@@ -38,7 +38,7 @@ ROOT = HERE.parent
 
 
 def load_tones(tones_dir: Path, config):
-    """Yield (ToneAudio, prepared Tone) for every usable file, one at a time."""
+    """Yield (ToneAudio, TrainingTone) for every usable file, one at a time."""
     from grower.training.features import analyse
     from grower.training.tone_file import ToneFileError, find_tone_files, read_tone
     from grower.training.tone_set import prepare_tone
@@ -96,12 +96,12 @@ def run_grower(tones_dir: Path, device: str, work: Path) -> dict:
 
     lsd = {}
     config = FeatureConfig()
-    for tone in load_bank(bank_dir).tones:
+    bank = load_bank(bank_dir)
+    for tone in bank.tones:
         original = read_tone(tones_dir / tone.entry.source_file, config).audio
         rendered, _ = soundfile.read(str(bank_dir / "report" / f"{tone.entry.name}_reconstruction.wav"), dtype="float32")
         lsd[tone.entry.name] = log_spectral_distance_db(original, rendered)
-    training = json.loads((bank_dir / "bank.json").read_text())["training"]
-    steps = max(t["steps"] for t in training.values())
+    steps = max(tone.training.steps for tone in bank.tones)
     return {"seconds": elapsed, "peak_rss_mb": usage.ru_maxrss / 1024, "lsd_db": lsd, "mean": float(np.mean(list(lsd.values()))), "steps": steps}
 
 

@@ -14,7 +14,7 @@ import torch
 from grower.training.config import GrowerConfig
 from grower.training.decoder import ToneDecoders
 from grower.training.synthesis import render
-from grower.training.tone_set import Tone, stft_magnitude
+from grower.training.tone_set import TrainingTone, stft_magnitude
 
 FFT_SIZES = (2048, 1024, 512, 256)
 
@@ -28,7 +28,7 @@ def reference_loss(audio: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return loss
 
 
-def train_reference(tone: Tone, config: GrowerConfig, steps: int = 1000) -> ToneDecoders:
+def train_reference(tone: TrainingTone, config: GrowerConfig, steps: int = 1000) -> ToneDecoders:
     """Train one tone the reference way; returns its decoder."""
     decoder = ToneDecoders(tone.inputs.shape[1], config.model, [tone.seed])
     optimizer = torch.optim.Adam(decoder.parameters(), lr=1e-3)

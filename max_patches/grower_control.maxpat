@@ -13,7 +13,7 @@
             80.0,
             80.0,
             1000.0,
-            760.0
+            1160.0
         ],
         "openinpresentation": 0,
         "default_fontsize": 12.0,
@@ -34,7 +34,7 @@
                         940.0,
                         48.0
                     ],
-                    "text": "Timbre Grower control: start `grower-serve BANK_DIR` first (it listens on 127.0.0.1:9000). On load this patch registers port 9001 for replies with /grower/notify. Turn on 'poll status' to see the server; play the keyboard or a frequency, move the stage (0..64 harmonics) with its glide time. Errors show in red. Change host/port with the messages under udpsend.",
+                    "text": "Timbre Grower control: start `grower-serve BANK_DIR` (it listens on 127.0.0.1:9000). This patch registers port 9001 for its replies and notifications with /grower/notify, and asks for the meter, on load and every 5 s; below, the level, voices and stage come from the server. Turn on 'poll status' for the server's counters; play the keyboard or a frequency, move the stage (0..64 harmonics for a bank from grower-train) with its glide time. Errors show in red. Change host/port with the messages under udpsend.",
                     "linecount": 3
                 }
             },
@@ -45,8 +45,8 @@
                     "numinlets": 1,
                     "numoutlets": 0,
                     "patching_rect": [
-                        20.0,
-                        700.0,
+                        640.0,
+                        640.0,
                         162.0,
                         22.0
                     ],
@@ -60,8 +60,8 @@
                     "numinlets": 2,
                     "numoutlets": 1,
                     "patching_rect": [
-                        20.0,
                         630.0,
+                        570.0,
                         112.0,
                         22.0
                     ],
@@ -78,8 +78,8 @@
                     "numinlets": 1,
                     "numoutlets": 0,
                     "patching_rect": [
-                        130.0,
-                        630.0,
+                        750.0,
+                        570.0,
                         160.0,
                         20.0
                     ],
@@ -93,8 +93,8 @@
                     "numinlets": 1,
                     "numoutlets": 2,
                     "patching_rect": [
-                        20.0,
-                        660.0,
+                        640.0,
+                        600.0,
                         60.0,
                         22.0
                     ],
@@ -113,8 +113,8 @@
                     "numinlets": 2,
                     "numoutlets": 1,
                     "patching_rect": [
-                        90.0,
-                        660.0,
+                        710.0,
+                        600.0,
                         63.0,
                         22.0
                     ],
@@ -131,12 +131,13 @@
                     "numinlets": 1,
                     "numoutlets": 0,
                     "patching_rect": [
-                        160.0,
-                        660.0,
-                        330.0,
-                        20.0
+                        780.0,
+                        600.0,
+                        210.0,
+                        34.0
                     ],
-                    "text": "the server's OSC port (grower-serve --osc-port, default 9000)"
+                    "text": "the server's OSC port (--osc-port, default 9000)",
+                    "linecount": 2
                 }
             },
             {
@@ -160,12 +161,30 @@
             {
                 "box": {
                     "id": "obj-9",
+                    "maxclass": "newobj",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        20.0,
+                        100.0,
+                        78.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "bang"
+                    ],
+                    "text": "metro 5000"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-10",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
                     "patching_rect": [
                         20.0,
-                        105.0,
+                        160.0,
                         161.0,
                         22.0
                     ],
@@ -177,12 +196,49 @@
             },
             {
                 "box": {
-                    "id": "obj-10",
+                    "id": "obj-11",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        200.0,
+                        160.0,
+                        126.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "/grower/meter 10"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-12",
+                    "maxclass": "newobj",
+                    "numinlets": 1,
+                    "numoutlets": 2,
+                    "patching_rect": [
+                        20.0,
+                        130.0,
+                        43.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "bang",
+                        "bang"
+                    ],
+                    "text": "t b b"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-13",
                     "maxclass": "toggle",
                     "numinlets": 1,
                     "numoutlets": 1,
                     "patching_rect": [
-                        200.0,
+                        340.0,
                         70.0,
                         24.0,
                         24.0
@@ -194,12 +250,12 @@
             },
             {
                 "box": {
-                    "id": "obj-11",
+                    "id": "obj-14",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
                     "patching_rect": [
-                        228.0,
+                        368.0,
                         72.0,
                         90.0,
                         20.0
@@ -209,13 +265,13 @@
             },
             {
                 "box": {
-                    "id": "obj-12",
+                    "id": "obj-15",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 1,
                     "patching_rect": [
-                        200.0,
-                        105.0,
+                        340.0,
+                        100.0,
                         71.0,
                         22.0
                     ],
@@ -227,13 +283,13 @@
             },
             {
                 "box": {
-                    "id": "obj-13",
+                    "id": "obj-16",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
                     "patching_rect": [
-                        200.0,
-                        140.0,
+                        340.0,
+                        130.0,
                         112.0,
                         22.0
                     ],
@@ -245,7 +301,7 @@
             },
             {
                 "box": {
-                    "id": "obj-14",
+                    "id": "obj-17",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -260,7 +316,7 @@
             },
             {
                 "box": {
-                    "id": "obj-15",
+                    "id": "obj-18",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -280,7 +336,7 @@
             },
             {
                 "box": {
-                    "id": "obj-16",
+                    "id": "obj-19",
                     "maxclass": "slider",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -300,7 +356,7 @@
             },
             {
                 "box": {
-                    "id": "obj-17",
+                    "id": "obj-20",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -315,7 +371,7 @@
             },
             {
                 "box": {
-                    "id": "obj-18",
+                    "id": "obj-21",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -335,7 +391,7 @@
             },
             {
                 "box": {
-                    "id": "obj-19",
+                    "id": "obj-22",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -353,7 +409,7 @@
             },
             {
                 "box": {
-                    "id": "obj-20",
+                    "id": "obj-23",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -371,7 +427,7 @@
             },
             {
                 "box": {
-                    "id": "obj-21",
+                    "id": "obj-24",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -386,7 +442,7 @@
             },
             {
                 "box": {
-                    "id": "obj-22",
+                    "id": "obj-25",
                     "maxclass": "kslider",
                     "numinlets": 2,
                     "numoutlets": 2,
@@ -405,7 +461,7 @@
             },
             {
                 "box": {
-                    "id": "obj-23",
+                    "id": "obj-26",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -423,7 +479,7 @@
             },
             {
                 "box": {
-                    "id": "obj-24",
+                    "id": "obj-27",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -441,7 +497,7 @@
             },
             {
                 "box": {
-                    "id": "obj-25",
+                    "id": "obj-28",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -456,7 +512,7 @@
             },
             {
                 "box": {
-                    "id": "obj-26",
+                    "id": "obj-29",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -471,7 +527,7 @@
             },
             {
                 "box": {
-                    "id": "obj-27",
+                    "id": "obj-30",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -491,7 +547,7 @@
             },
             {
                 "box": {
-                    "id": "obj-28",
+                    "id": "obj-31",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -509,7 +565,7 @@
             },
             {
                 "box": {
-                    "id": "obj-29",
+                    "id": "obj-32",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -527,7 +583,7 @@
             },
             {
                 "box": {
-                    "id": "obj-30",
+                    "id": "obj-33",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -542,7 +598,7 @@
             },
             {
                 "box": {
-                    "id": "obj-31",
+                    "id": "obj-34",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -562,7 +618,7 @@
             },
             {
                 "box": {
-                    "id": "obj-32",
+                    "id": "obj-35",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -580,7 +636,7 @@
             },
             {
                 "box": {
-                    "id": "obj-33",
+                    "id": "obj-36",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -595,7 +651,7 @@
             },
             {
                 "box": {
-                    "id": "obj-34",
+                    "id": "obj-37",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -615,7 +671,7 @@
             },
             {
                 "box": {
-                    "id": "obj-35",
+                    "id": "obj-38",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -633,7 +689,7 @@
             },
             {
                 "box": {
-                    "id": "obj-36",
+                    "id": "obj-39",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -651,7 +707,7 @@
             },
             {
                 "box": {
-                    "id": "obj-37",
+                    "id": "obj-40",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -666,7 +722,7 @@
             },
             {
                 "box": {
-                    "id": "obj-38",
+                    "id": "obj-41",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -681,7 +737,7 @@
             },
             {
                 "box": {
-                    "id": "obj-39",
+                    "id": "obj-42",
                     "maxclass": "button",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -698,7 +754,7 @@
             },
             {
                 "box": {
-                    "id": "obj-40",
+                    "id": "obj-43",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -717,7 +773,7 @@
             },
             {
                 "box": {
-                    "id": "obj-41",
+                    "id": "obj-44",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -736,7 +792,7 @@
             },
             {
                 "box": {
-                    "id": "obj-42",
+                    "id": "obj-45",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -754,7 +810,7 @@
             },
             {
                 "box": {
-                    "id": "obj-43",
+                    "id": "obj-46",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -772,7 +828,7 @@
             },
             {
                 "box": {
-                    "id": "obj-44",
+                    "id": "obj-47",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -790,7 +846,7 @@
             },
             {
                 "box": {
-                    "id": "obj-45",
+                    "id": "obj-48",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 5,
@@ -812,7 +868,7 @@
             },
             {
                 "box": {
-                    "id": "obj-46",
+                    "id": "obj-49",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -830,25 +886,25 @@
             },
             {
                 "box": {
-                    "id": "obj-47",
+                    "id": "obj-50",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
                     "patching_rect": [
                         20.0,
                         570.0,
-                        414.0,
+                        491.0,
                         22.0
                     ],
                     "outlettype": [
                         ""
                     ],
-                    "text": "prepend set voices cpu% underflows bank stage msgs errors:"
+                    "text": "prepend set voices cpu_percent underflows bank stage messages errors:"
                 }
             },
             {
                 "box": {
-                    "id": "obj-48",
+                    "id": "obj-51",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -872,7 +928,7 @@
             },
             {
                 "box": {
-                    "id": "obj-49",
+                    "id": "obj-52",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -890,7 +946,7 @@
             },
             {
                 "box": {
-                    "id": "obj-50",
+                    "id": "obj-53",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -905,7 +961,7 @@
             },
             {
                 "box": {
-                    "id": "obj-51",
+                    "id": "obj-54",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -923,7 +979,7 @@
             },
             {
                 "box": {
-                    "id": "obj-52",
+                    "id": "obj-55",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -941,7 +997,7 @@
             },
             {
                 "box": {
-                    "id": "obj-53",
+                    "id": "obj-56",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -956,7 +1012,7 @@
             },
             {
                 "box": {
-                    "id": "obj-54",
+                    "id": "obj-57",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -971,7 +1027,7 @@
             },
             {
                 "box": {
-                    "id": "obj-55",
+                    "id": "obj-58",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -982,6 +1038,408 @@
                         20.0
                     ],
                     "text": "confirmations"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-59",
+                    "maxclass": "newobj",
+                    "numinlets": 2,
+                    "numoutlets": 7,
+                    "patching_rect": [
+                        20.0,
+                        760.0,
+                        939.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        ""
+                    ],
+                    "text": "route /grower/meter.reply /grower/stage/changed /grower/voice/started /grower/voice/ended /grower/bank/changed /grower/tuning/changed"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-60",
+                    "maxclass": "newobj",
+                    "numinlets": 1,
+                    "numoutlets": 4,
+                    "patching_rect": [
+                        20.0,
+                        795.0,
+                        127.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "float",
+                        "float",
+                        "int",
+                        "float"
+                    ],
+                    "text": "unpack 0. 0. 0 0."
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-61",
+                    "maxclass": "slider",
+                    "numinlets": 1,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        20.0,
+                        830.0,
+                        200.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "orientation": 1,
+                    "floatoutput": 1,
+                    "min": -60.0,
+                    "size": 60.0
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-62",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        230.0,
+                        830.0,
+                        260.0,
+                        20.0
+                    ],
+                    "text": "level: peak dBFS (-60..0), 10 times a second"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-63",
+                    "maxclass": "flonum",
+                    "numinlets": 1,
+                    "numoutlets": 2,
+                    "patching_rect": [
+                        20.0,
+                        885.0,
+                        70.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "",
+                        "bang"
+                    ]
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-64",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        20.0,
+                        860.0,
+                        75.0,
+                        20.0
+                    ],
+                    "text": "peak db"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-65",
+                    "maxclass": "flonum",
+                    "numinlets": 1,
+                    "numoutlets": 2,
+                    "patching_rect": [
+                        100.0,
+                        885.0,
+                        70.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "",
+                        "bang"
+                    ]
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-66",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        100.0,
+                        860.0,
+                        75.0,
+                        20.0
+                    ],
+                    "text": "rms db"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-67",
+                    "maxclass": "number",
+                    "numinlets": 1,
+                    "numoutlets": 2,
+                    "patching_rect": [
+                        180.0,
+                        885.0,
+                        70.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "",
+                        "bang"
+                    ]
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-68",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        180.0,
+                        860.0,
+                        75.0,
+                        20.0
+                    ],
+                    "text": "voices"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-69",
+                    "maxclass": "flonum",
+                    "numinlets": 1,
+                    "numoutlets": 2,
+                    "patching_rect": [
+                        260.0,
+                        885.0,
+                        70.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "",
+                        "bang"
+                    ]
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-70",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        260.0,
+                        860.0,
+                        75.0,
+                        20.0
+                    ],
+                    "text": "cpu percent"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-71",
+                    "maxclass": "flonum",
+                    "numinlets": 1,
+                    "numoutlets": 2,
+                    "patching_rect": [
+                        20.0,
+                        940.0,
+                        70.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "",
+                        "bang"
+                    ]
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-72",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        100.0,
+                        940.0,
+                        280.0,
+                        20.0
+                    ],
+                    "text": "the server's global stage (also from MIDI CC1)"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-73",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        20.0,
+                        1000.0,
+                        400.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": ""
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-74",
+                    "maxclass": "newobj",
+                    "numinlets": 1,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        20.0,
+                        970.0,
+                        253.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "prepend set started id key hz tone:"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-75",
+                    "maxclass": "newobj",
+                    "numinlets": 1,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        280.0,
+                        970.0,
+                        239.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "prepend set ended id key hz tone:"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-76",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        430.0,
+                        1000.0,
+                        200.0,
+                        20.0
+                    ],
+                    "text": "the last voice started or ended"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-77",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        20.0,
+                        1060.0,
+                        400.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": ""
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-78",
+                    "maxclass": "newobj",
+                    "numinlets": 1,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        20.0,
+                        1030.0,
+                        253.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "prepend set bank tones n_harmonics:"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-79",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        20.0,
+                        1120.0,
+                        400.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": ""
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-80",
+                    "maxclass": "newobj",
+                    "numinlets": 1,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        20.0,
+                        1090.0,
+                        141.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "prepend set tuning:"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-81",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        430.0,
+                        1060.0,
+                        200.0,
+                        20.0
+                    ],
+                    "text": "the bank and the tuning, when they change"
                 }
             }
         ],
@@ -1041,7 +1499,31 @@
                         0
                     ],
                     "destination": [
-                        "obj-2",
+                        "obj-12",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-12",
+                        1
+                    ],
+                    "destination": [
+                        "obj-10",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-12",
+                        0
+                    ],
+                    "destination": [
+                        "obj-11",
                         0
                     ]
                 }
@@ -1053,7 +1535,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-12",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1061,23 +1543,35 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-12",
-                        0
-                    ],
-                    "destination": [
-                        "obj-13",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-13",
+                        "obj-11",
                         0
                     ],
                     "destination": [
                         "obj-2",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-13",
+                        0
+                    ],
+                    "destination": [
+                        "obj-15",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-15",
+                        0
+                    ],
+                    "destination": [
+                        "obj-16",
                         0
                     ]
                 }
@@ -1089,7 +1583,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-15",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1097,11 +1591,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-15",
+                        "obj-19",
                         0
                     ],
                     "destination": [
-                        "obj-19",
+                        "obj-18",
                         0
                     ]
                 }
@@ -1113,32 +1607,20 @@
                         0
                     ],
                     "destination": [
-                        "obj-19",
+                        "obj-22",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-21",
+                        0
+                    ],
+                    "destination": [
+                        "obj-22",
                         1
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-19",
-                        0
-                    ],
-                    "destination": [
-                        "obj-20",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-20",
-                        0
-                    ],
-                    "destination": [
-                        "obj-2",
-                        0
                     ]
                 }
             },
@@ -1157,35 +1639,47 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-22",
-                        1
-                    ],
-                    "destination": [
                         "obj-23",
-                        1
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-23",
-                        0
-                    ],
-                    "destination": [
-                        "obj-24",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-24",
                         0
                     ],
                     "destination": [
                         "obj-2",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-25",
+                        0
+                    ],
+                    "destination": [
+                        "obj-26",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-25",
+                        1
+                    ],
+                    "destination": [
+                        "obj-26",
+                        1
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-26",
+                        0
+                    ],
+                    "destination": [
+                        "obj-27",
                         0
                     ]
                 }
@@ -1197,18 +1691,6 @@
                         0
                     ],
                     "destination": [
-                        "obj-28",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-28",
-                        0
-                    ],
-                    "destination": [
                         "obj-2",
                         0
                     ]
@@ -1217,11 +1699,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-29",
+                        "obj-30",
                         0
                     ],
                     "destination": [
-                        "obj-2",
+                        "obj-31",
                         0
                     ]
                 }
@@ -1233,7 +1715,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-32",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1277,7 +1759,19 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-36",
+                        "obj-37",
+                        0
+                    ],
+                    "destination": [
+                        "obj-38",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-38",
                         0
                     ],
                     "destination": [
@@ -1293,43 +1787,19 @@
                         0
                     ],
                     "destination": [
-                        "obj-40",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-40",
-                        0
-                    ],
-                    "destination": [
-                        "obj-41",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-41",
-                        0
-                    ],
-                    "destination": [
-                        "obj-42",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-42",
-                        0
-                    ],
-                    "destination": [
                         "obj-2",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-42",
+                        0
+                    ],
+                    "destination": [
+                        "obj-43",
                         0
                     ]
                 }
@@ -1341,7 +1811,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-2",
+                        "obj-44",
                         0
                     ]
                 }
@@ -1365,7 +1835,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-47",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1373,23 +1843,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-47",
-                        0
-                    ],
-                    "destination": [
                         "obj-46",
                         0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-45",
-                        1
                     ],
                     "destination": [
-                        "obj-49",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1397,7 +1855,7 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-49",
+                        "obj-47",
                         0
                     ],
                     "destination": [
@@ -1409,8 +1867,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-45",
-                        1
+                        "obj-48",
+                        0
                     ],
                     "destination": [
                         "obj-50",
@@ -1421,8 +1879,20 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-45",
-                        2
+                        "obj-50",
+                        0
+                    ],
+                    "destination": [
+                        "obj-49",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-48",
+                        1
                     ],
                     "destination": [
                         "obj-52",
@@ -1438,6 +1908,234 @@
                     ],
                     "destination": [
                         "obj-51",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-48",
+                        1
+                    ],
+                    "destination": [
+                        "obj-53",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-48",
+                        2
+                    ],
+                    "destination": [
+                        "obj-55",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-55",
+                        0
+                    ],
+                    "destination": [
+                        "obj-54",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-48",
+                        4
+                    ],
+                    "destination": [
+                        "obj-59",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-59",
+                        0
+                    ],
+                    "destination": [
+                        "obj-60",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-60",
+                        0
+                    ],
+                    "destination": [
+                        "obj-61",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-60",
+                        0
+                    ],
+                    "destination": [
+                        "obj-63",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-60",
+                        1
+                    ],
+                    "destination": [
+                        "obj-65",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-60",
+                        2
+                    ],
+                    "destination": [
+                        "obj-67",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-60",
+                        3
+                    ],
+                    "destination": [
+                        "obj-69",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-59",
+                        1
+                    ],
+                    "destination": [
+                        "obj-71",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-59",
+                        2
+                    ],
+                    "destination": [
+                        "obj-74",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-59",
+                        3
+                    ],
+                    "destination": [
+                        "obj-75",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-74",
+                        0
+                    ],
+                    "destination": [
+                        "obj-73",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-75",
+                        0
+                    ],
+                    "destination": [
+                        "obj-73",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-59",
+                        4
+                    ],
+                    "destination": [
+                        "obj-78",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-78",
+                        0
+                    ],
+                    "destination": [
+                        "obj-77",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-59",
+                        5
+                    ],
+                    "destination": [
+                        "obj-80",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-80",
+                        0
+                    ],
+                    "destination": [
+                        "obj-79",
                         0
                     ]
                 }

@@ -15,7 +15,7 @@
             760.0,
             560.0
         ],
-        "openinpresentation": 0,
+        "openinpresentation": 1,
         "default_fontsize": 12.0,
         "gridsize": [
             15.0,
@@ -31,10 +31,10 @@
                     "patching_rect": [
                         20.0,
                         10.0,
-                        700.0,
+                        720.0,
                         48.0
                     ],
-                    "text": "Timbre Grower for Live: a MIDI effect. Put it on the MIDI track that plays grower-serve; MIDI passes through unchanged. The dials are Live parameters: automate Stage in clips or arrangement. The server must listen on 127.0.0.1 at the Port shown.",
+                    "text": "Timbre Grower for Live: a MIDI effect for the MIDI track that plays grower-serve (MIDI passes through). The dials are Live parameters: automate them. The server must listen on 127.0.0.1 at the Port shown. It registers port 9002 with /grower/notify (on load, every 5 s) and shows /grower/status every 0.5 s while 'poll' is on.",
                     "linecount": 3
                 }
             },
@@ -79,7 +79,7 @@
                     "numoutlets": 0,
                     "patching_rect": [
                         20.0,
-                        420.0,
+                        510.0,
                         162.0,
                         22.0
                     ],
@@ -107,12 +107,49 @@
             {
                 "box": {
                     "id": "obj-6",
+                    "maxclass": "newobj",
+                    "numinlets": 1,
+                    "numoutlets": 2,
+                    "patching_rect": [
+                        380.0,
+                        95.0,
+                        43.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "bang",
+                        "bang"
+                    ],
+                    "text": "t b b"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-7",
+                    "maxclass": "newobj",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        460.0,
+                        120.0,
+                        78.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "bang"
+                    ],
+                    "text": "metro 5000"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-8",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
                     "patching_rect": [
-                        380.0,
-                        105.0,
+                        460.0,
+                        150.0,
                         161.0,
                         22.0
                     ],
@@ -124,7 +161,107 @@
             },
             {
                 "box": {
-                    "id": "obj-7",
+                    "id": "obj-9",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        380.0,
+                        120.0,
+                        21.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "1"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-10",
+                    "maxclass": "toggle",
+                    "numinlets": 1,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        380.0,
+                        150.0,
+                        20.0,
+                        20.0
+                    ],
+                    "outlettype": [
+                        "int"
+                    ],
+                    "presentation": 1,
+                    "presentation_rect": [
+                        500.0,
+                        36.0,
+                        20.0,
+                        20.0
+                    ]
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-11",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        402.0,
+                        150.0,
+                        40.0,
+                        20.0
+                    ],
+                    "text": "poll",
+                    "presentation": 1,
+                    "presentation_rect": [
+                        520.0,
+                        36.0,
+                        40.0,
+                        20.0
+                    ]
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-12",
+                    "maxclass": "newobj",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        380.0,
+                        180.0,
+                        71.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "bang"
+                    ],
+                    "text": "metro 500"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-13",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        380.0,
+                        210.0,
+                        112.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "/grower/status"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-14",
                     "maxclass": "live.dial",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -153,12 +290,19 @@
                             ],
                             "parameter_unitstyle": 0
                         }
-                    }
+                    },
+                    "presentation": 1,
+                    "presentation_rect": [
+                        5.0,
+                        5.0,
+                        44.0,
+                        48.0
+                    ]
                 }
             },
             {
                 "box": {
-                    "id": "obj-8",
+                    "id": "obj-15",
                     "maxclass": "live.dial",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -187,12 +331,19 @@
                             ],
                             "parameter_unitstyle": 2
                         }
-                    }
+                    },
+                    "presentation": 1,
+                    "presentation_rect": [
+                        60.0,
+                        5.0,
+                        44.0,
+                        48.0
+                    ]
                 }
             },
             {
                 "box": {
-                    "id": "obj-9",
+                    "id": "obj-16",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -210,7 +361,7 @@
             },
             {
                 "box": {
-                    "id": "obj-10",
+                    "id": "obj-17",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -228,7 +379,7 @@
             },
             {
                 "box": {
-                    "id": "obj-11",
+                    "id": "obj-18",
                     "maxclass": "live.dial",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -257,12 +408,19 @@
                             ],
                             "parameter_unitstyle": 4
                         }
-                    }
+                    },
+                    "presentation": 1,
+                    "presentation_rect": [
+                        115.0,
+                        5.0,
+                        44.0,
+                        48.0
+                    ]
                 }
             },
             {
                 "box": {
-                    "id": "obj-12",
+                    "id": "obj-19",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -280,7 +438,7 @@
             },
             {
                 "box": {
-                    "id": "obj-13",
+                    "id": "obj-20",
                     "maxclass": "live.dial",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -309,12 +467,19 @@
                             ],
                             "parameter_unitstyle": 0
                         }
-                    }
+                    },
+                    "presentation": 1,
+                    "presentation_rect": [
+                        170.0,
+                        5.0,
+                        44.0,
+                        48.0
+                    ]
                 }
             },
             {
                 "box": {
-                    "id": "obj-14",
+                    "id": "obj-21",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -332,7 +497,7 @@
             },
             {
                 "box": {
-                    "id": "obj-15",
+                    "id": "obj-22",
                     "maxclass": "live.numbox",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -361,12 +526,19 @@
                             ],
                             "parameter_unitstyle": 0
                         }
-                    }
+                    },
+                    "presentation": 1,
+                    "presentation_rect": [
+                        235.0,
+                        10.0,
+                        50.0,
+                        15.0
+                    ]
                 }
             },
             {
                 "box": {
-                    "id": "obj-16",
+                    "id": "obj-23",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -384,12 +556,34 @@
             },
             {
                 "box": {
-                    "id": "obj-17",
+                    "id": "obj-24",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        300.0,
+                        124.0,
+                        60.0,
+                        20.0
+                    ],
+                    "text": "OSC port",
+                    "presentation": 1,
+                    "presentation_rect": [
+                        290.0,
+                        8.0,
+                        60.0,
+                        20.0
+                    ]
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-25",
                     "maxclass": "live.text",
                     "numinlets": 1,
                     "numoutlets": 2,
                     "patching_rect": [
-                        380.0,
+                        640.0,
                         160.0,
                         50.0,
                         18.0
@@ -418,17 +612,24 @@
                             ]
                         }
                     },
-                    "mode": 0
+                    "mode": 0,
+                    "presentation": 1,
+                    "presentation_rect": [
+                        235.0,
+                        33.0,
+                        50.0,
+                        18.0
+                    ]
                 }
             },
             {
                 "box": {
-                    "id": "obj-18",
+                    "id": "obj-26",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
                     "patching_rect": [
-                        380.0,
+                        640.0,
                         190.0,
                         105.0,
                         22.0
@@ -441,7 +642,7 @@
             },
             {
                 "box": {
-                    "id": "obj-19",
+                    "id": "obj-27",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -459,7 +660,7 @@
             },
             {
                 "box": {
-                    "id": "obj-20",
+                    "id": "obj-28",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 5,
@@ -481,7 +682,7 @@
             },
             {
                 "box": {
-                    "id": "obj-21",
+                    "id": "obj-29",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -494,30 +695,37 @@
                     "outlettype": [
                         ""
                     ],
-                    "text": ""
+                    "text": "",
+                    "presentation": 1,
+                    "presentation_rect": [
+                        5.0,
+                        62.0,
+                        550.0,
+                        22.0
+                    ]
                 }
             },
             {
                 "box": {
-                    "id": "obj-22",
+                    "id": "obj-30",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
                     "patching_rect": [
                         20.0,
                         320.0,
-                        414.0,
+                        491.0,
                         22.0
                     ],
                     "outlettype": [
                         ""
                     ],
-                    "text": "prepend set voices cpu% underflows bank stage msgs errors:"
+                    "text": "prepend set voices cpu_percent underflows bank stage messages errors:"
                 }
             },
             {
                 "box": {
-                    "id": "obj-23",
+                    "id": "obj-31",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -536,12 +744,19 @@
                         0.8,
                         0.8,
                         1.0
+                    ],
+                    "presentation": 1,
+                    "presentation_rect": [
+                        5.0,
+                        88.0,
+                        550.0,
+                        22.0
                     ]
                 }
             },
             {
                 "box": {
-                    "id": "obj-24",
+                    "id": "obj-32",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -559,7 +774,7 @@
             },
             {
                 "box": {
-                    "id": "obj-25",
+                    "id": "obj-33",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -574,7 +789,7 @@
             },
             {
                 "box": {
-                    "id": "obj-26",
+                    "id": "obj-34",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -587,12 +802,19 @@
                     "outlettype": [
                         ""
                     ],
-                    "text": ""
+                    "text": "",
+                    "presentation": 1,
+                    "presentation_rect": [
+                        5.0,
+                        114.0,
+                        550.0,
+                        22.0
+                    ]
                 }
             },
             {
                 "box": {
-                    "id": "obj-27",
+                    "id": "obj-35",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -610,7 +832,7 @@
             },
             {
                 "box": {
-                    "id": "obj-28",
+                    "id": "obj-36",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -625,7 +847,7 @@
             },
             {
                 "box": {
-                    "id": "obj-29",
+                    "id": "obj-37",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -640,7 +862,7 @@
             },
             {
                 "box": {
-                    "id": "obj-30",
+                    "id": "obj-38",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -683,10 +905,10 @@
                 "patchline": {
                     "source": [
                         "obj-6",
-                        0
+                        1
                     ],
                     "destination": [
-                        "obj-4",
+                        "obj-7",
                         0
                     ]
                 }
@@ -698,7 +920,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-9",
+                        "obj-8",
                         0
                     ]
                 }
@@ -710,8 +932,20 @@
                         0
                     ],
                     "destination": [
+                        "obj-4",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-6",
+                        0
+                    ],
+                    "destination": [
                         "obj-9",
-                        1
+                        0
                     ]
                 }
             },
@@ -734,18 +968,6 @@
                         0
                     ],
                     "destination": [
-                        "obj-4",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-11",
-                        0
-                    ],
-                    "destination": [
                         "obj-12",
                         0
                     ]
@@ -758,7 +980,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-4",
+                        "obj-13",
                         0
                     ]
                 }
@@ -770,7 +992,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-14",
+                        "obj-4",
                         0
                     ]
                 }
@@ -782,7 +1004,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-4",
+                        "obj-16",
                         0
                     ]
                 }
@@ -795,7 +1017,7 @@
                     ],
                     "destination": [
                         "obj-16",
-                        0
+                        1
                     ]
                 }
             },
@@ -806,7 +1028,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-4",
+                        "obj-17",
                         0
                     ]
                 }
@@ -818,7 +1040,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-18",
+                        "obj-4",
                         0
                     ]
                 }
@@ -830,7 +1052,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-4",
+                        "obj-19",
                         0
                     ]
                 }
@@ -842,7 +1064,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-20",
+                        "obj-4",
                         0
                     ]
                 }
@@ -851,18 +1073,6 @@
                 "patchline": {
                     "source": [
                         "obj-20",
-                        0
-                    ],
-                    "destination": [
-                        "obj-22",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-22",
                         0
                     ],
                     "destination": [
@@ -874,11 +1084,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-20",
-                        1
+                        "obj-21",
+                        0
                     ],
                     "destination": [
-                        "obj-24",
+                        "obj-4",
                         0
                     ]
                 }
@@ -886,7 +1096,7 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-24",
+                        "obj-22",
                         0
                     ],
                     "destination": [
@@ -898,31 +1108,19 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-20",
-                        1
+                        "obj-23",
+                        0
                     ],
                     "destination": [
+                        "obj-4",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
                         "obj-25",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-20",
-                        2
-                    ],
-                    "destination": [
-                        "obj-27",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-27",
                         0
                     ],
                     "destination": [
@@ -930,8 +1128,116 @@
                         0
                     ]
                 }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-26",
+                        0
+                    ],
+                    "destination": [
+                        "obj-4",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-27",
+                        0
+                    ],
+                    "destination": [
+                        "obj-28",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-28",
+                        0
+                    ],
+                    "destination": [
+                        "obj-30",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-30",
+                        0
+                    ],
+                    "destination": [
+                        "obj-29",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-28",
+                        1
+                    ],
+                    "destination": [
+                        "obj-32",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-32",
+                        0
+                    ],
+                    "destination": [
+                        "obj-31",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-28",
+                        1
+                    ],
+                    "destination": [
+                        "obj-33",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-28",
+                        2
+                    ],
+                    "destination": [
+                        "obj-35",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-35",
+                        0
+                    ],
+                    "destination": [
+                        "obj-34",
+                        0
+                    ]
+                }
             }
         ],
-        "devicewidth": 360.0
+        "devicewidth": 560.0
     }
 }

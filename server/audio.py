@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
+from grower.synth.wav import WavStream
 
 from .engine import Engine
 
@@ -51,7 +51,7 @@ class AudioUnavailable(RuntimeError):
     """No audio device can be used; the message says why in one line."""
 
 
-class NullOutput:
+class NullOutputThread:
     """Renders blocks on a real-time schedule with no device, as a device would pull them.
 
     Like a sound card with ``n_buffers`` blocks of buffering (2, as JACK's
@@ -124,22 +124,32 @@ class DeviceOutput:
         self.stream.close()
 
 
+def play_buffer(audio: np.ndarray, sample_rate: int, device=None) -> None:
+    """Play [n_samples] float32 on an output device and wait until it has played (grower-audition)."""
+    sd = _sounddevice()
+    try:
+        with quiet_native_stderr():
+            sd.play(audio, sample_rate, device=device)
+        sd.wait()
+    except (sd.PortAudioError, ValueError) as error:
+        which = f"audio device {device!r}" if device is not None else "default audio output device"
+        raise AudioUnavailable(f"no {which} ({error})") from None
+    finally:
+        sd.stop()
+
+
 def list_devices() -> str:
     return str(_sounddevice().query_devices())
 
 
-class Recorder:
-    """Writes every block played to a WAV file (float), atomically: FILE.part, renamed on close."""
+class RecorderThread:
+    """Writes every block played to a WAV stream (grower.synth.wav: FILE.part, renamed on close) from its own thread."""
 
     def __init__(self, path: Path, sample_rate: int, yield_to_audio=lambda: None):
         self.path = Path(path)
         self.yield_to_audio = yield_to_audio
-        if not self.path.parent.is_dir():
-            raise FileNotFoundError(f"{self.path}: the folder {self.path.parent} does not exist")
-        self.part = self.path.with_name(self.path.name + ".part")
-        self.file = sf.SoundFile(self.part, "w", samplerate=sample_rate, channels=1, subtype="FLOAT", format="WAV")
+        self.stream = WavStream(self.path, sample_rate)
         self.blocks: queue.SimpleQueue = queue.SimpleQueue()
-        self.n_samples = 0
         self._thread = threading.Thread(target=self._write, name="grower-recorder", daemon=True)
         self._thread.start()
 
@@ -150,12 +160,14 @@ class Recorder:
     def _write(self) -> None:
         while (block := self.blocks.get()) is not None:
             self.yield_to_audio()
-            self.file.write(block)
-            self.n_samples += block.size
+            self.stream.write(block)
+
+    @property
+    def n_samples(self) -> int:
+        return self.stream.n_samples
 
     def close(self) -> None:
         """Write what is queued, close, and move the file into place."""
         self.blocks.put(None)
         self._thread.join()
-        self.file.close()
-        os.replace(self.part, self.path)
+        self.stream.close()

@@ -9,10 +9,11 @@ What each message does:
 - CC64 sustain pedal per channel: releases wait for the pedal to lift;
 - pitch bend, ±2 semitones by default, settable (and by RPN 0); in MPE mode
   member channels bend ±48 by default;
-- the stage CC (CC1 by default) sets the global growth stage, 0..127 -> 0..64;
+- the stage CC (CC1 by default) sets the global growth stage, 0..127 -> 1..n_harmonics (at rest: the bare fundamental)
+  (the playing bank's: 64 for banks from grower-train);
 - channel pressure: expression 1 + pressure/127 (up to +6 dB) on the channel's
   voices; in MPE each member channel is one voice, so it is per voice;
-- MPE: CC74 sets the channel's voices' own stage, 0..127 -> 0..64;
+- MPE: CC74 sets the channel's voices' own stage, 0..127 -> 1..n_harmonics (at rest: the bare fundamental);
 - CC120 all sound off, CC123 all notes off, CC121 reset controllers, and the
   system reset message (0xFF) resets everything;
 - MIDI Tuning Standard single-note tuning changes, real-time
@@ -95,14 +96,14 @@ class MidiPerformer:
 
     def _note_off(self, channel: int, key: int, at_sample) -> None:
         handle = ("midi", channel, key)
-        if self.pedal[channel] and handle in self.player.notes:
+        if self.pedal[channel] and self.player.holds(handle):
             self.sustained.add(handle)
         else:
             self.player.off(handle, at_sample)
 
     def _control(self, channel: int, control: int, value: int, at_sample) -> None:
         if control == self.config.stage_cc:
-            self.player.set_stage(_stage(value), self.config.stage_glide_s, at_sample=at_sample)
+            self.player.set_stage(cc_to_stage(value, self.player.n_harmonics), self.config.stage_glide_s, at_sample=at_sample)
         elif control == 64:
             self.pedal[channel] = value >= 64
             if not self.pedal[channel]:
@@ -111,7 +112,7 @@ class MidiPerformer:
                     self.player.off(handle, at_sample)
         elif control == 74 and self.config.mpe:
             for handle in self._channel_handles(channel):
-                self.player.set_voice_stage(handle, _stage(value), at_sample=at_sample)
+                self.player.set_voice_stage(handle, cc_to_stage(value, self.player.n_harmonics), at_sample=at_sample)
         elif control in (101, 100):  # RPN select
             msb, lsb = self.rpn[channel]
             self.rpn[channel] = (value, lsb) if control == 101 else (msb, value)
@@ -161,7 +162,7 @@ class MidiPerformer:
 
     def _channel_handles(self, channel: int) -> list[tuple]:
         if self.config.mpe and channel == 0:
-            return [h for h in self.player.notes if h[0] == "midi"]
+            return self.player.handles("midi")
         return self.player.handles("midi", channel)
 
     def _expression(self, channel: int) -> float:
@@ -173,22 +174,28 @@ class MidiPerformer:
 
     def _retune(self, handle: tuple, at_sample) -> None:
         """A sounding note to its key's pitch (tuning, MTS) bent by its channel."""
-        mapped = self.player.keymap.lookup(handle[2])
+        mapped = self.player.keymap_for(handle).lookup(handle[2])  # a note held across a bank swap: the old bank's map
         if mapped is not None:
             self.player.set_pitch(handle, mapped[0] * 2.0 ** (self._bend_semitones(handle[1]) / 12.0), at_sample)
 
 
-def _stage(value: int) -> float:
-    """A 7-bit controller value as a growth stage, 0..127 -> 0..64."""
-    return value / 127.0 * 64.0
+def cc_to_stage(value: int, n_harmonics: int) -> float:
+    """A 7-bit controller value as a growth stage: 0..127 -> 1..n_harmonics (the playing bank's).
+
+    A controller at rest (0) plays the bare fundamental, never silence: a mod wheel
+    left down must not make the first note silent. Stage 0 stays reachable over OSC.
+    """
+    return 1.0 + value / 127.0 * (n_harmonics - 1)
 
 
 def add_arguments(parser) -> None:
     """The MIDI handling flags grower-serve and grower-play share."""
     parser.add_argument("--mpe", action="store_true", help="MPE lower zone: channel 1 manages, 2..16 are per-note")
-    parser.add_argument("--bend-range", type=float, default=MidiConfig.bend_range, help="pitch-bend range in semitones")
-    parser.add_argument("--mpe-bend-range", type=float, default=MidiConfig.mpe_bend_range, help="MPE member channels' bend range in semitones")
-    parser.add_argument("--stage-cc", type=int, default=MidiConfig.stage_cc, help="controller number that sets the growth stage")
+    parser.add_argument("--bend-range", type=float, default=MidiConfig.bend_range, metavar="SEMITONES", help="pitch-bend range in semitones")
+    parser.add_argument("--mpe-bend-range", type=float, default=MidiConfig.mpe_bend_range, metavar="SEMITONES",
+                        help="MPE member channels' bend range in semitones")
+    parser.add_argument("--stage-cc", type=int, default=MidiConfig.stage_cc, metavar="CC",
+                        help="controller number (0..119) that sets the global growth stage: 0..127 to stage 1..the bank's n_harmonics")
 
 
 def config_from_args(args) -> MidiConfig:

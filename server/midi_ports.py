@@ -46,7 +46,10 @@ def _backend():
     raise MidiUnavailable("no MIDI system (" + ("; ".join(reasons) or "rtmidi has no API here") + ")")
 
 
-class MidiInputs:
+class MidiInputThreads:
+    """Open MIDI input ports. Each port's callback runs on its own rtmidi thread and only
+    queues the message for the engine; ``close`` (from the main thread) stops them."""
+
     def __init__(self, engine: Engine, performer: MidiPerformer, which: str = "all", virtual: bool = True):
         """which: a port name (or a part of one) or 'all'. virtual: also open the 'Timbre Grower' port."""
         self.ports = []

@@ -1,26 +1,43 @@
 """Keys to pitches and tones: the bank's own scale by default, or a Scala scale.
 
 Default: the bank's tones, sorted by pitch, are the scale degrees at their
-recorded pitches, mapped upward from ``root_key`` (default 60) and repeating
-at the octave: with N tones, key root + i plays tone i mod N, transposed by
-floor(i / N) octaves. A 7-tone bank thus spans 7 keys per octave.
+recorded pitches, mapped upward from ``root_key`` (default 60): with N tones,
+key root + i plays tone i mod N, transposed by floor(i / N) periods. The
+period is the smallest whole number of octaves that lifts the lowest tone
+above the highest, so the map always rises with the key: one octave for a
+bank within an octave (a 7-tone bank spans 7 keys per octave), two for a bank
+spanning two octaves. Example: 12 tones from 190 to 700 Hz (1.9 octaves)
+repeat every 12 keys two octaves apart: key 60 plays 190 Hz, key 71 700 Hz,
+key 72 760 Hz (190 x 4), key 59 175 Hz (700 / 4).
 
 Scala: a .scl (and optional .kbm) parsed by tuning-library (Surge's parser)
 gives each key its frequency; each key plays the trained tone nearest its
 pitch (least transposition, in cents). Keys the .kbm leaves unmapped are silent.
 
 MIDI Tuning Standard changes override single keys on top of either.
+
+Scala files are read here, never by the native parser: each must be a regular
+file of at most ``MAX_TUNING_FILE_BYTES``, opened non-blocking and checked
+after opening (so a FIFO or a device never blocks the reader), and UTF-8
+text; its contents go to tuning-library's in-memory parser. Every degree must
+be a positive, finite interval, and every mapped key a positive, finite
+frequency. Whatever is wrong is one ``TuningLoadError`` line naming the file.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from grower.synth.file_kind import file_kind
+
 N_KEYS = 128
+MAX_TUNING_FILE_BYTES = 1 << 20  # a 1 MiB .scl holds some 50 000 degrees
 
 
 class TuningLoadError(ValueError):
@@ -57,36 +74,112 @@ def bank_keymap(tone_f0_hz: np.ndarray, root_key: int = 60) -> KeyMap:
     order = np.argsort(tone_f0_hz, kind="stable")
     n = order.size
     steps = np.arange(N_KEYS) - root_key
-    degree, octave = np.mod(steps, n), np.floor_divide(steps, n)
+    degree, period = np.mod(steps, n), np.floor_divide(steps, n)
     tone = order[degree]
-    frequency = tone_f0_hz[tone] * 2.0**octave
-    # tone_f0_hz spans less than an octave in a one-octave scale; a scale wider than an
-    # octave still repeats every n keys at the octave, as the default promises.
-    return KeyMap(frequency, tone, f"the bank's {n} tones from key {root_key}, repeating at the octave", np.asarray(tone_f0_hz, float), from_bank=True)
+    octaves = repeat_octaves(tone_f0_hz)
+    frequency = tone_f0_hz[tone] * 2.0 ** (octaves * period)
+    every = "the octave" if octaves == 1 else f"{octaves} octaves"
+    return KeyMap(frequency, tone, f"the bank's {n} tones from key {root_key}, repeating at {every}", np.asarray(tone_f0_hz, float), from_bank=True)
+
+
+def repeat_octaves(tone_f0_hz: np.ndarray) -> int:
+    """Whole octaves the default map repeats at: the fewest that lift the lowest tone above the highest."""
+    span = math.log2(float(np.max(tone_f0_hz)) / float(np.min(tone_f0_hz)))
+    return int(math.floor(span + 1e-9)) + 1
 
 
 def scala_keymap(tone_f0_hz: np.ndarray, scl_path: Path, kbm_path: Path | None = None) -> KeyMap:
-    """Keys retuned by a Scala scale (and keyboard mapping); tones by nearest pitch."""
+    """Keys retuned by a Scala scale (and keyboard mapping); tones by nearest pitch. Raises TuningLoadError."""
     import tuning_library
 
+    scl_text = read_tuning_text(scl_path, ".scl")
+    kbm_text = None if kbm_path is None else read_tuning_text(kbm_path, ".kbm")
     try:
-        scale = tuning_library.read_scl_file(str(scl_path))
+        scale = tuning_library.parse_scl_data(scl_text)
     except tuning_library.TuningError as error:
-        raise TuningLoadError(f"{scl_path}: not a usable .scl file: {error}") from None
+        raise TuningLoadError(f"{_label(scl_path)}: not a usable .scl file: {_reason(error)}") from None
+    for degree, tone in enumerate(scale.tones, start=1):
+        if not (math.isfinite(tone.cents) and math.isfinite(tone.float_value) and tone.float_value > 0):
+            raise TuningLoadError(f"{_label(scl_path)}: not a usable .scl file: degree {degree} ({_tone_text(tone)}) "
+                                  "is not a positive interval")
     try:
-        if kbm_path is None:
+        if kbm_text is None:
             tuning = tuning_library.Tuning(scale)
         else:
-            mapping = tuning_library.read_kbm_file(str(kbm_path))
-            tuning = tuning_library.Tuning(scale, mapping)
+            tuning = tuning_library.Tuning(scale, tuning_library.parse_kbm_data(kbm_text))
+        frequency = np.array([tuning.frequency_for_midi_note(k) if tuning.is_midi_note_mapped(k) else np.nan for k in range(N_KEYS)])
     except tuning_library.TuningError as error:
-        raise TuningLoadError(f"{kbm_path or scl_path}: not a usable tuning: {error}") from None
-    frequency = np.array([tuning.frequency_for_midi_note(k) if tuning.is_midi_note_mapped(k) else np.nan for k in range(N_KEYS)])
-    if not np.all(np.isfinite(frequency) | np.isnan(frequency)) or np.nanmax(frequency) <= 0:
-        raise TuningLoadError(f"{scl_path}: the scale gives no usable frequencies")
-    name = scale.description or Path(scl_path).name
-    unfitted = KeyMap(frequency, np.zeros(N_KEYS, int), f"Scala {Path(scl_path).name} ({scale.count} notes: {name})", np.zeros(0))
+        raise TuningLoadError(f"{_label(kbm_path or scl_path)}: not a usable tuning: {_reason(error)}") from None
+    mapped = ~np.isnan(frequency)
+    if not mapped.any():
+        raise TuningLoadError(f"{_label(kbm_path or scl_path)}: the tuning maps no key")
+    bad = np.flatnonzero(mapped & ~(np.isfinite(frequency) & (frequency > 0)))
+    if bad.size:
+        key = int(bad[0])
+        raise TuningLoadError(f"{_label(kbm_path or scl_path)}: the tuning gives key {key} no usable frequency ({frequency[key]:g} Hz)")
+    name = _printable(scale.description or Path(scl_path).name, 100)
+    unfitted = KeyMap(frequency, np.zeros(N_KEYS, int), f"Scala {_printable(Path(scl_path).name, 100)} ({scale.count} notes: {name})", np.zeros(0))
     return refit_keymap(unfitted, tone_f0_hz)
+
+
+def read_tuning_text(path: Path, kind: str) -> str:
+    """A Scala file's text. kind: ".scl" or ".kbm", for messages.
+
+    The file must be a regular file of at most MAX_TUNING_FILE_BYTES, in UTF-8. It is opened
+    non-blocking and checked with fstat before it is read, so a FIFO or a device is refused
+    without blocking. Raises TuningLoadError naming the file and the reason.
+    """
+    label = _label(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise TuningLoadError(f"{label}: no such {kind} file") from None
+    except (OSError, ValueError) as error:
+        raise TuningLoadError(f"{label}: cannot be read as a {kind} file ({_reason(error)})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise TuningLoadError(f"{label}: is {file_kind(info.st_mode)}, not a {kind} file")
+        if info.st_size > MAX_TUNING_FILE_BYTES:
+            raise TuningLoadError(f"{label}: is {info.st_size} bytes, more than a {kind} file may be ({MAX_TUNING_FILE_BYTES})")
+        chunks, size = [], 0
+        while size <= MAX_TUNING_FILE_BYTES and (chunk := os.read(fd, 65536)):
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_TUNING_FILE_BYTES:
+            raise TuningLoadError(f"{label}: is more than {MAX_TUNING_FILE_BYTES} bytes, more than a {kind} file may be")
+    except OSError as error:
+        raise TuningLoadError(f"{label}: cannot be read as a {kind} file ({_reason(error)})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TuningLoadError(f"{label}: is not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x})") from None
+
+
+def _label(path) -> str:
+    """A path as messages name it: on one line, its middle cut past 200 characters."""
+    return _printable(str(path), 200)
+
+
+def _printable(text: str, limit: int) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else f"{text[:(limit - 3) // 2]}...{text[-((limit - 3) // 2):]}"
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror[:1].lower() + error.strerror[1:]
+    lines = str(error).strip().splitlines()
+    return _printable(lines[0], 160) if lines else "unreadable"
+
+
+def _tone_text(tone) -> str:
+    text = getattr(tone, "string_rep", "") or (f"{tone.cents:g} cents" if math.isfinite(tone.cents) else "")
+    return _printable(text.strip(), 40) or "?"
 
 
 def refit_keymap(keymap: KeyMap, tone_f0_hz: np.ndarray) -> KeyMap:
@@ -106,6 +199,8 @@ def mts_frequency_hz(xx: int, yy: int, zz: int) -> float | None:
 
 def add_arguments(parser) -> None:
     """The tuning flags grower-serve and grower-play share."""
-    parser.add_argument("--scl", type=Path, default=None, help="Scala scale to tune the keys")
-    parser.add_argument("--kbm", type=Path, default=None, help="Scala keyboard mapping for --scl")
-    parser.add_argument("--root-key", type=int, default=60, help="key of the lowest tone in the default mapping")
+    parser.add_argument("--scl", type=Path, default=None, metavar="FILE.scl",
+                        help="Scala scale to tune the keys; each key plays the trained tone nearest its pitch")
+    parser.add_argument("--kbm", type=Path, default=None, metavar="FILE.kbm",
+                        help="Scala keyboard mapping for --scl; without one, degree 0 is key 60 at 261.63 Hz")
+    parser.add_argument("--root-key", type=int, default=60, metavar="KEY", help="key of the lowest tone in the default mapping")

@@ -107,6 +107,8 @@ def voice_amplitudes(amplitude, distribution, stage, freq_hz, loudness, equal_le
     amplitude, stage, freq_hz, loudness: [V]; distribution, prev_amps: [V, H].
     Writes amps_out [V, H] float32 (amplitude * level * loudness * d_k * gain_k * taper_k)
     and n_active_out [V] (one past the highest harmonic sounding now or before).
+    Reproduces growth.harmonic_gains (gain_k), growth.equal_level_scale (level, when
+    equal_level) and controls.nyquist_taper (taper_k).
     """
     n_voices, n_harmonics = distribution.shape
     nyquist = 0.5 * sample_rate

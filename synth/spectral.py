@@ -39,3 +39,29 @@ def log_spectral_distance_db(reference: np.ndarray, estimate: np.ndarray, fft_si
         difference = np.maximum(ref_db, floor) - np.maximum(est_db, floor)
         distances.append(np.mean(np.sqrt(np.mean(difference**2, axis=-1))))
     return float(np.mean(distances))
+
+
+def harmonic_levels_db(audio: np.ndarray, f0_hz: float, sample_rate: int, n_harmonics: int, floor_db: float = -120.0) -> np.ndarray:
+    """Level of each harmonic over the whole clip: [n_harmonics] dB re full scale (sine of peak 1 = 0 dB).
+
+    audio: [n_samples] linear. The mean power spectrum of 4096-point Hann frames
+    (hop 1024) is searched for the peak within half a harmonic spacing of k * f0_hz,
+    so a slightly stretched or vibrato partial is still found. Harmonics at or above
+    Nyquist read floor_db.
+    """
+    n_fft = 4096
+    audio = np.asarray(audio, np.float64)
+    if audio.shape[-1] < n_fft:
+        audio = np.pad(audio, (0, n_fft - audio.shape[-1]))
+    power = np.mean(stft_magnitude(audio, n_fft, n_fft // 4) ** 2, axis=0)
+    window_gain = np.sum(np.hanning(n_fft + 1)[:-1]) / 2  # a unit sine's peak bin magnitude
+    bin_hz = sample_rate / n_fft
+    levels = np.full(n_harmonics, floor_db)
+    half = max(1, int(0.5 * f0_hz / bin_hz))
+    for k in range(1, n_harmonics + 1):
+        centre = int(round(k * f0_hz / bin_hz))
+        if centre + half >= power.shape[0]:
+            break
+        peak = np.max(power[max(centre - half, 0):centre + half + 1])
+        levels[k - 1] = max(10 * np.log10(peak / window_gain**2 + 1e-30), floor_db)
+    return levels

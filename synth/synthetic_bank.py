@@ -3,7 +3,8 @@
 One builder, used by the tests of every package and by the benchmarks, so a
 change to the bank format is made once. Each tone is a constant 1/k^slope
 spectrum (cut at 80 % of the training Nyquist) with an optional flat noise
-floor, so its sound is exactly predictable.
+floor, so its sound is exactly predictable; a one-shot tone's harmonics decay
+instead, each at its own known rate (:func:`one_shot_arrays`).
 """
 
 from __future__ import annotations
@@ -38,21 +39,57 @@ def tone_arrays(f0_hz: float, duration_s: float, noise: float, n_harmonics: int 
     }, n_frames
 
 
+def one_shot_arrays(f0_hz: float, duration_s: float, noise: float, decay_db_per_s: float, release_s: float, n_harmonics: int = 64,
+                    n_noise_bands: int = 64, amplitude: float = 0.3) -> tuple[dict, int]:
+    """Per-tone file contents for a struck tone. Returns ({key: array}, n_frames).
+
+    Harmonic k (from 1) starts at amplitude * d_k (the steady tone's 1/k spectrum) and
+    decays at decay_db_per_s * (1 + (k - 1) / 8) dB/s; the noise at decay_db_per_s. The
+    last release_s seconds fall a further 200 dB/s (a damper). The tone's decay rates
+    are the file's controls.decay_db_per_s and controls.noise_decay_db_per_s.
+    """
+    arrays, n_frames = tone_arrays(f0_hz, duration_s, noise, n_harmonics, n_noise_bands, amplitude)
+    t_s = np.arange(n_frames) * HOP_SIZE / SAMPLE_RATE
+    rates = decay_db_per_s * (1.0 + np.arange(n_harmonics) / 8.0)
+    damper_db = -200.0 * np.maximum(t_s - (duration_s - release_s), 0.0)
+    amps = amplitude * arrays["controls.harmonic_distribution"] * 10.0 ** ((t_s[:, None] * rates[None, :] + damper_db[:, None]) / 20.0)
+    total = amps.sum(axis=1)
+    arrays["controls.amplitude"] = total.astype(np.float32)
+    arrays["controls.harmonic_distribution"] = (amps / np.maximum(total[:, None], 1e-30)).astype(np.float32)
+    arrays["controls.noise_magnitudes"] = (noise * 10.0 ** ((t_s * decay_db_per_s + damper_db) / 20.0))[:, None].repeat(n_noise_bands, 1).astype(np.float32)
+    arrays["controls.decay_db_per_s"] = rates.astype(np.float32)
+    arrays["controls.noise_decay_db_per_s"] = np.full(n_noise_bands, decay_db_per_s, np.float32)
+    return arrays, n_frames
+
+
 def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: int = 64, n_noise_bands: int = 64,
-              amplitude: float = 0.3, sustain_s: tuple[float, float] = (0.2, 0.3), band_limited: bool = True) -> Bank:
+              amplitude: float = 0.3, sustain_s: tuple[float, float] = (0.2, 0.3), band_limited: bool = True,
+              loop: str = "ping-pong", crossfade_s: float = 0.0, one_shot: dict | None = None) -> Bank:
     """Write a bank of steady tones into directory (created) and load it.
 
     tones: [(name, f0_hz, duration_s, noise)]. fading: amplitude falls 0.5 -> 0.05
-    over each tone. sustain_s: (start, seconds before the end) of the sustain region.
+    over each tone. sustain_s: (start, seconds before the end) of the sustain region,
+    looped as loop says ("ping-pong", or "crossfade" over crossfade_s).
+    one_shot: {name: (decay_db_per_s, release_s)} for tones that are one-shots instead
+    (:func:`one_shot_arrays`): their decaying body runs from 0.01 s to release_s before the end.
     """
     items = []
+    one_shot = one_shot or {}
     for name, f0_hz, duration_s, noise in tones:
+        if name in one_shot:
+            decay_db_per_s, release_s = one_shot[name]
+            arrays, n_frames = one_shot_arrays(f0_hz, duration_s, noise, decay_db_per_s, release_s, n_harmonics, n_noise_bands, amplitude)
+            entry = ToneEntry(name=name, source_file=f"{name}.wav", sha256="0" * 64, f0_hz=f0_hz, midi_note=0, cents_offset=0.0,
+                              duration_s=duration_s, sustain_start_s=0.01, sustain_end_s=duration_s - release_s, n_frames=n_frames,
+                              file=f"tones/{name}.safetensors", envelope="one-shot", onset_s=0.0, attack_end_s=0.01)
+            items.append((entry, arrays))
+            continue
         arrays, n_frames = tone_arrays(f0_hz, duration_s, noise, n_harmonics, n_noise_bands, amplitude, band_limited=band_limited)
         if fading:
             arrays["controls.amplitude"] = np.linspace(0.5, 0.05, n_frames).astype(np.float32)
         entry = ToneEntry(name=name, source_file=f"{name}.wav", sha256="0" * 64, f0_hz=f0_hz, midi_note=0, cents_offset=0.0,
                           duration_s=duration_s, sustain_start_s=sustain_s[0], sustain_end_s=duration_s - sustain_s[1],
-                          n_frames=n_frames, file=f"tones/{name}.safetensors")
+                          n_frames=n_frames, file=f"tones/{name}.safetensors", loop=loop, loop_crossfade_s=crossfade_s if loop == "crossfade" else 0.0)
         items.append((entry, arrays))
     write_bank(directory, BankHeader(sample_rate=SAMPLE_RATE, hop_size=HOP_SIZE, n_harmonics=n_harmonics, n_noise_bands=n_noise_bands), items)
     return load_bank(directory)

@@ -1,9 +1,11 @@
-"""Per-voice control state, advanced once a period: trajectory positions, stage
-targets and glides, and the control-table lookup.
+"""Per-voice control state, advanced once a period: where each voice is in its
+tone (attack, sustain loop, one-shot decay, release), stage targets and glides,
+and the control-table lookup.
 
-numba kernels over the active slots, because as NumPy on [V] arrays these
-few lines were ~40 small operations a period (~50 us at 128 voices, an eighth
-of the renderer's time). The renderer's docstring says what they mean.
+numba kernels over the active slots (``voice_slots.VoiceSlots`` fields), because
+as NumPy on [V] arrays these few lines were ~40 small operations a period
+(~50 us at 128 voices, an eighth of the renderer's time). Each names the
+definition it reproduces; tests/synth/test_voices.py holds it there.
 """
 
 from __future__ import annotations
@@ -13,31 +15,150 @@ import math
 from numba import njit
 
 
-@njit(cache=True)
-def trajectory_positions(slots, t_s, tone, held, off_time_s, sustain, frame_rate_hz, out):  # pragma: no cover - compiled
-    """Frame positions at times t_s [V] for slots [V]: attack, ping-pong sustain, or release.
+_TINY = 1e-12
 
-    tone, held, off_time_s: per slot; sustain: [n_tones, 2] frames. out: [V] frames, unclipped
-    (a release runs past the last frame when it has ended).
+
+@njit(cache=True, fastmath=True, inline="always")
+def exp_negative(x):  # pragma: no cover - compiled
+    """exp(x) for x <= 0 (x below -80 reads as -80, a gain of 2e-35), to 3e-5 relative.
+
+    (exp(x / 1024))^1024: a 4-term series, then ten squarings. Plain arithmetic, so a
+    loop of them vectorises; math.exp is a libm call per element, 10x the cost here
+    (16,000 a period for 128 held one-shots).
     """
+    x = max(x, -80.0) * (1.0 / 1024.0)
+    y = 1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0))))
+    for _ in range(10):
+        y = y * y
+    return y
+
+
+@njit(cache=True, fastmath=True)
+def _interpolate_into(tab, row_lo, row_hi, w, i, amplitude_out, distribution_out, noise_out, f0_ratio_out):  # pragma: no cover - compiled
+    """Write the controls interpolated between two table rows (weight w on row_hi) into row i."""
+    amplitude_out[i] = tab.amplitude[row_lo] * (1.0 - w) + tab.amplitude[row_hi] * w
+    f0_ratio_out[i] = tab.f0_ratio[row_lo] * (1.0 - w) + tab.f0_ratio[row_hi] * w
+    for h in range(distribution_out.shape[1]):
+        distribution_out[i, h] = tab.distribution[row_lo, h] * (1.0 - w) + tab.distribution[row_hi, h] * w
+    for b in range(noise_out.shape[1]):
+        noise_out[i, b] = tab.noise[row_lo, b] * (1.0 - w) + tab.noise[row_hi, b] * w
+
+
+@njit(cache=True, fastmath=True)
+def _crossfade_into(tab, a, b, w, i, amplitude_out, distribution_out, noise_out, f0_ratio_out):  # pragma: no cover - compiled
+    """Write the blend of the controls at two positions (a, b: (row_lo, row_hi, weight)) into row i:
+    weight w on b. Per-harmonic amplitudes blend, and the distribution is renormalised."""
+    a_lo, a_hi, a_w = a
+    b_lo, b_hi, b_w = b
+    amp_a = tab.amplitude[a_lo] * (1.0 - a_w) + tab.amplitude[a_hi] * a_w
+    amp_b = tab.amplitude[b_lo] * (1.0 - b_w) + tab.amplitude[b_hi] * b_w
+    amplitude = amp_a * (1.0 - w) + amp_b * w
+    amplitude_out[i] = amplitude
+    scale = 1.0 / max(amplitude, _TINY)
+    for h in range(distribution_out.shape[1]):
+        d_a = tab.distribution[a_lo, h] * (1.0 - a_w) + tab.distribution[a_hi, h] * a_w
+        d_b = tab.distribution[b_lo, h] * (1.0 - b_w) + tab.distribution[b_hi, h] * b_w
+        distribution_out[i, h] = ((1.0 - w) * amp_a * d_a + w * amp_b * d_b) * scale
+    for k in range(noise_out.shape[1]):
+        m_a = tab.noise[a_lo, k] * (1.0 - a_w) + tab.noise[a_hi, k] * a_w
+        m_b = tab.noise[b_lo, k] * (1.0 - b_w) + tab.noise[b_hi, k] * b_w
+        noise_out[i, k] = (1.0 - w) * m_a + w * m_b
+    f_a = tab.f0_ratio[a_lo] * (1.0 - a_w) + tab.f0_ratio[a_hi] * a_w
+    f_b = tab.f0_ratio[b_lo] * (1.0 - b_w) + tab.f0_ratio[b_hi] * b_w
+    f0_ratio_out[i] = (1.0 - w) * f_a + w * f_b
+
+
+@njit(cache=True)
+def _rows(tab, k, position):  # pragma: no cover - compiled
+    """(row_lo, row_hi, weight) of tone k at a fractional frame position, clipped to its frames."""
+    n = tab.n_frames[k]
+    p = min(max(position, 0.0), n - 1.0)
+    lo = int(math.floor(p))
+    hi = min(lo + 1, n - 1)
+    return tab.offset[k] + lo, tab.offset[k] + hi, p - lo
+
+
+@njit(cache=True, fastmath=True)
+def voice_controls(slots, t_s, tone, held, off_time_s, released_from, tab, amplitude_out, distribution_out, noise_out, f0_ratio_out, finished_out):  # pragma: no cover - compiled
+    """Each slot's controls at its time: attack, sustain loop or one-shot decay while held; the release after.
+
+    slots: [V] slot indices; t_s: [V] seconds since each one's note-on; tone, held,
+    off_time_s: per slot; released_from: FrameControls per slot, the controls at
+    note-off; tab: tone_table.ToneArrays. Writes amplitude_out [V], distribution_out
+    [V, H], noise_out [V, N], f0_ratio_out [V] and finished_out [V] (the voice has
+    ended). Reproduces tone_table.ToneTable.controls_at (a one-shot's decay to
+    exp_negative's 3e-5).
+    """
+    fr = tab.frame_rate_hz
+    n_harmonics = distribution_out.shape[1]
+    n_bands = noise_out.shape[1]
     for i in range(slots.shape[0]):
         v = slots[i]
-        start, end = sustain[tone[v], 0], sustain[tone[v], 1]
-        if held[v]:
-            frame = t_s[i] * frame_rate_hz
-            if frame < start:
-                out[i] = frame
+        k = tone[v]
+        frame = t_s[i] * fr
+        r = tab.release_start[k]
+        finished_out[i] = False
+        if held[v] and tab.one_shot[k] and frame >= r:  # the decay goes on
+            dt_s = (frame - r) / fr
+            amplitude_out[i] = tab.ref_amplitude[k]
+            for h in range(n_harmonics):
+                distribution_out[i, h] = tab.ref_distribution[k, h] * exp_negative(tab.decay[k, h] * dt_s)
+            for b in range(n_bands):
+                noise_out[i, b] = tab.ref_noise[k, b] * exp_negative(tab.noise_decay[k, b] * dt_s)
+            f0_ratio_out[i] = tab.ref_f0_ratio[k]
+            finished_out[i] = dt_s >= tab.silent_after_s[k]
+        elif held[v]:
+            s, e, x = tab.sustain[k, 0], tab.sustain[k, 1], tab.crossfade[k]
+            length = e - s
+            position = frame
+            w = 0.0
+            blend = False
+            if frame >= s and not tab.one_shot[k]:
+                if x > 0:
+                    position = s + (frame - s) % length
+                    if position >= e - x:
+                        blend = True
+                        w = (position - (e - x)) / x
+                else:
+                    u = (frame - s) % (2.0 * length)
+                    position = s + (u if u < length else 2.0 * length - u)
+            if blend:
+                _crossfade_into(tab, _rows(tab, k, position), _rows(tab, k, position - length), w, i, amplitude_out, distribution_out, noise_out, f0_ratio_out)
             else:
-                length = end - start
-                u = (frame - start) % (2.0 * length)
-                out[i] = start + (u if u < length else 2.0 * length - u)
-        else:
-            out[i] = end + max(t_s[i] - off_time_s[v], 0.0) * frame_rate_hz
+                lo, hi, f = _rows(tab, k, position)
+                _interpolate_into(tab, lo, hi, f, i, amplitude_out, distribution_out, noise_out, f0_ratio_out)
+        else:  # released: the recorded release from r, relative to where the voice was
+            position = r + max(t_s[i] - off_time_s[v], 0.0) * fr
+            lo, hi, f = _rows(tab, k, position)
+            beyond_s = max(position - (tab.n_frames[k] - 1), 0.0) / fr
+            level = tab.level[lo] * (1.0 - f) + tab.level[hi] * f
+            rho = min(level / max(tab.ref_level[k], _TINY), 1.0) * math.exp(-tab.release_tail_nepers_per_s * beyond_s)
+            amplitude = tab.amplitude[lo] * (1.0 - f) + tab.amplitude[hi] * f
+            for h in range(n_harmonics):
+                gain = rho
+                ref = tab.ref_amps[k, h]
+                if ref > _TINY:
+                    now = amplitude * (tab.distribution[lo, h] * (1.0 - f) + tab.distribution[hi, h] * f)
+                    gain = min(gain, now / ref)
+                distribution_out[i, h] = released_from.distribution[v, h] * gain
+            for b in range(n_bands):
+                gain = rho
+                ref = tab.ref_noise[k, b]
+                if ref > _TINY:
+                    gain = min(gain, (tab.noise[lo, b] * (1.0 - f) + tab.noise[hi, b] * f) / ref)
+                noise_out[i, b] = released_from.noise[v, b] * gain
+            amplitude_out[i] = released_from.amplitude[v]
+            f0_now = tab.f0_ratio[lo] * (1.0 - f) + tab.f0_ratio[hi] * f
+            f0_ratio_out[i] = released_from.f0_ratio[v] * f0_now / tab.ref_f0_ratio[k]
+            finished_out[i] = beyond_s >= tab.release_tail_s
 
 
 @njit(cache=True)
 def stage_target(v, tone, voice_stage, tone_stage, global_stage):  # pragma: no cover - compiled
-    """The stage slot v heads for: its own if set (not NaN), else its tone's, else the global one."""
+    """The stage slot v heads for: its own if set (not NaN), else its tone's, else the global one.
+
+    Reproduces growth.stage_target for one slot.
+    """
     target = voice_stage[v]
     if math.isnan(target):
         target = tone_stage[tone[v]]
@@ -47,17 +168,12 @@ def stage_target(v, tone, voice_stage, tone_stage, global_stage):  # pragma: no 
 
 
 @njit(cache=True)
-def stage_targets(slots, tone, voice_stage, tone_stage, global_stage, out):  # pragma: no cover - compiled
-    """stage_target for every slot in slots [V]; out: [V]."""
-    for i in range(slots.shape[0]):
-        out[i] = stage_target(slots[i], tone, voice_stage, tone_stage, global_stage)
-
-
-@njit(cache=True)
 def advance_glides(slots, tone, voice_stage, tone_stage, global_stage, glide_s, period_s, stage, glide_from, glide_to, glide_elapsed_s, glide_time_s, out):  # pragma: no cover - compiled
     """Move each slot's stage one period along its linear glide; a new target restarts it.
 
-    Targets as stage_target. Updates stage and the glide state in place; out: [V] the stages reached.
+    Targets as stage_target; a new one restarts the glide from the stage reached, over
+    glide_s. The stage reached is growth.glide_stage(glide_from, glide_to, glide_elapsed_s,
+    glide_time_s). Updates stage and the glide state in place; out: [V] the stages reached.
     """
     for i in range(slots.shape[0]):
         v = slots[i]
@@ -78,7 +194,7 @@ def interpolate_rows(table, index_lo, index_hi, weight, out):  # pragma: no cove
     """out[v] = table[index_lo[v]] * (1 - weight[v]) + table[index_hi[v]] * weight[v].
 
     table: [R, C] float64; index_lo, index_hi: [V] int; weight: [V]; out: [V, C].
-    The per-period control lookup: NumPy's fancy indexing made two [V, C]
+    Reproduces that NumPy expression. The per-period control lookup: NumPy's fancy indexing made two [V, C]
     temporaries per table, 70 us a period at 128 voices.
     """
     for v in range(out.shape[0]):

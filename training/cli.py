@@ -7,173 +7,172 @@ scale tone), learns each tone's timbre, and writes BANK_DIR/bank.json,
 BANK_DIR/tones/*.safetensors and a report (reconstructions, plots, losses).
 
 Unusable files are skipped with one line each; the exit status is non-zero
-only when no usable tone is left. Re-running retrains only tones whose file
-or settings changed. Ctrl-C stops, saves and exports what is trained so far.
+only when no usable tone is left, or the bank cannot be written (one line:
+an --out that is a file or another folder, a full disk, a read-only folder).
+Re-running retrains only tones whose file or settings changed. Ctrl-C says at
+once what it does: it stops, saves and exports what is trained so far; a
+second Ctrl-C quits at once and leaves the previous bank as it was.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import signal
 import sys
-import time
 from pathlib import Path
 
-from .config import FeatureConfig, GrowerConfig, RunConfig, TrainConfig
+from .config import ENVELOPE_CHOICES, EnvelopeConfig, FeatureConfig, GrowerConfig, RunConfig, TrainConfig
 from .interrupt import Interrupt
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="grower-train", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="grower-train", description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("tones_dir", type=Path, metavar="TONES_DIR", help="folder of tone recordings")
-    parser.add_argument("--out", type=Path, default=Path("bank"), metavar="BANK_DIR", help="bank directory to write (default: ./bank)")
-    parser.add_argument("--steps", type=int, default=TrainConfig.max_steps, help=f"cap on spectral steps; tones stop earlier once converged (default {TrainConfig.max_steps})")
+    parser.add_argument("--out", type=Path, default=Path("bank"), metavar="BANK_DIR",
+                        help="bank folder to write: new, empty, or a bank to update (anything else is refused)")
+    parser.add_argument("--steps", type=int, default=TrainConfig.max_steps, help="cap on spectral steps; tones stop earlier once converged")
     parser.add_argument("--no-early-stop", action="store_true", help="train every tone for all --steps instead of stopping it once converged")
-    parser.add_argument("--sample-rate", type=int, default=FeatureConfig.sample_rate, help=f"training rate in Hz (default {FeatureConfig.sample_rate})")
-    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
-    parser.add_argument("--resume", action="store_true", help="continue from BANK_DIR/checkpoint")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (default auto)")
-    parser.add_argument("--amp", choices=("auto", "off", "bf16", "fp16"), default="auto", help="mixed precision (default: bf16 on CUDA, off on CPU)")
-    parser.add_argument("--compile", choices=("auto", "on", "off"), default="auto", help="torch.compile (default: on for CUDA, off on CPU)")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="feature cache (default: ~/.cache/timbre-grower/features)")
+    parser.add_argument("--sample-rate", type=int, default=FeatureConfig.sample_rate, help="training rate in Hz")
+    parser.add_argument("--seed", type=int, default=TrainConfig.seed, help="random seed (each tone's generator derives from it)")
+    parser.add_argument("--envelope", choices=ENVELOPE_CHOICES, default="auto",
+                        help="how a held note behaves: auto detects it per tone; sustain loops, one-shot follows the recorded decay")
+    parser.add_argument("--resume", action="store_true", help="continue from a killed run's checkpoint, else from BANK_DIR/checkpoint")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    parser.add_argument("--amp", choices=("auto", "off", "bf16", "fp16"), default="auto", help="mixed precision; auto: bf16 on CUDA, off on CPU")
+    parser.add_argument("--compile", choices=("auto", "on", "off"), default="auto", help="torch.compile; auto: on for CUDA, off on CPU")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="feature cache folder; None: ~/.cache/timbre-grower/features")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars and no summary; errors and skipped files are still said")
     args = parser.parse_args(argv)
     if args.steps < 0:
         parser.error("--steps must be >= 0")
     if not 8000 <= args.sample_rate <= 96000:
         parser.error("--sample-rate must be within 8000..96000 Hz")
+    highest_hz = FeatureConfig.f0_min_hz * (FeatureConfig.analysis_fft_size - 1)  # yin needs a whole period of f0_min_hz in a frame
+    if args.sample_rate >= highest_hz:
+        parser.error(f"--sample-rate must be below {highest_hz:.0f} Hz: pitch tracking down to {FeatureConfig.f0_min_hz:g} Hz needs one period in {FeatureConfig.analysis_fft_size} samples")
     return args
+
+
+# What the first Ctrl-C does, said the moment it comes.
+NOTICE_BEFORE_TRAINING = "grower-train: stopping; nothing will be written (Ctrl-C again to quit now)"
+NOTICE_TRAINING = "grower-train: stopping after this step; saving what is trained... (Ctrl-C again to quit now)"
+NOTICE_SAVING = "grower-train: finishing the bank... (Ctrl-C again to quit now; the previous bank stays as it is)"
 
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    interrupt = Interrupt(NOTICE_BEFORE_TRAINING)
     try:
-        with Interrupt() as interrupt:
+        with interrupt:
             return train_folder(args, interrupt)
-    except KeyboardInterrupt:  # before training started: nothing to save, nothing written
-        print("grower-train: interrupted before training; nothing was written", file=sys.stderr)
+    except KeyboardInterrupt:
+        if not interrupt.forced:  # before training started: nothing to save, nothing written
+            print("grower-train: interrupted before training; nothing was written", file=sys.stderr)
+            return 130
+        from .bank_folder import run_folder
+
+        resumable = (run_folder(args.out) / "checkpoint" / "state.json").exists()
+        print("grower-train: quit; nothing was written, the previous bank (if any) is as it was"
+              + ("; --resume continues from the last checkpoint" if resumable else ""), file=sys.stderr)
         return 130
+    except OSError as error:  # the last resort: every expected failure has its own line, but none may be a traceback
+        where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+        print(f"grower-train: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
 
 
 def train_folder(args, interrupt: Interrupt) -> int:
     # Heavy imports after argument parsing, so --help is instant.
-    from grower.synth.bank import BankError, load_bank
+    from .bank_folder import BankFolder, BankFolderError, check_output
+    from .tone_file import NoTonesError, find_tone_files
 
-    from . import export
-    from .checkpoint import CHECKPOINT_DIR, CheckpointError, load_checkpoint, save_checkpoint
+    try:
+        files = find_tone_files(args.tones_dir)
+        out = check_output(args.out)
+    except (NoTonesError, BankFolderError) as error:
+        print(f"grower-train: {error}", file=sys.stderr)
+        return 1
+    try:
+        with BankFolder(out, on_note=lambda line: print(line, file=sys.stderr)) as folder:
+            return train_into(folder, files, args, interrupt)
+    except BankFolderError as error:
+        print(f"grower-train: {error}", file=sys.stderr)
+        return 1
+
+
+def train_into(folder, files: list, args, interrupt: Interrupt) -> int:
+    """Steps 1 to 4 of a run into folder.path (a locked, tidied bank_folder.BankFolder)."""
+    from grower.synth.bank import BANK_JSON, REPORT_DIR, BankError
+
+    from .checkpoint import CheckpointError
+    from .export import INDEX_HTML
     from .feature_cache import FeatureCache, default_cache_dir
-    from .features import analyse
-    from .tone_file import NoTonesError, ToneFileError, find_tone_files, read_tone
-    from .tone_set import prepare_tone
-    from .trainer import choose_device, reconstruct, train
+    from .features import trim_notice
+    from .pipeline import TrainingRun
+    from .trainer import progress_bar
 
     config = GrowerConfig(
         features=dataclasses.replace(FeatureConfig(), sample_rate=args.sample_rate),
         train=dataclasses.replace(TrainConfig(), max_steps=args.steps, seed=args.seed, early_stop=not args.no_early_stop),
+        envelope=EnvelopeConfig(args.envelope),
     )
     run = RunConfig(device=args.device, amp=args.amp, compile=args.compile)
     cache = FeatureCache(None if args.no_cache else (args.cache_dir or default_cache_dir()))
+    out = folder.path
+    job = TrainingRun(out, config, run, cache)
     say = print if not args.quiet else (lambda *a, **k: None)
 
-    # 1. Read and analyse every file; a bad one is skipped with its reason.
-    try:
-        files = find_tone_files(args.tones_dir)
-    except NoTonesError as error:
-        print(f"grower-train: {error}", file=sys.stderr)
-        return 1
-    sizes = (config.model.n_harmonics, config.model.n_noise_bands)
-    timings, phase_started = {}, time.perf_counter()
-    usable, names = [], {}
-    for path in files:
-        interrupt.check()
-        try:
-            audio = read_tone(path, config.features)
-            if audio.name in names:
-                raise ToneFileError(f"same tone name as {names[audio.name].name}; rename one of them")
-            features = cache.load(audio.sha256, config.features, sizes)
-            if features is None:
-                features = analyse(audio.audio, config.features, *sizes)
-                cache.store(audio.sha256, config.features, sizes, features)
-        except ToneFileError as error:
-            print(f"skipped {path}: {error}", file=sys.stderr)
-            continue
-        names[audio.name] = path
-        usable.append((audio, features))
-    if not usable:
-        print(f"grower-train: no usable tones in {args.tones_dir} ({len(files)} file(s) skipped)", file=sys.stderr)
-        return 1
+    def warn(line: str) -> None:
+        print(f"grower-train: {line}", file=sys.stderr)
 
-    timings["features_s"] = time.perf_counter() - phase_started
+    # 1. Read and analyse every file; a bad one is skipped with its reason.
+    usable = job.read_tones(files, interrupt, on_skip=lambda path, error: print(f"skipped {path}: {error}", file=sys.stderr))
+    for notice in filter(None, (trim_notice(record.features, record.path) for record in usable)):
+        print(notice, file=sys.stderr)
+    if cache.write_error:
+        warn(f"{cache.write_error}; going on without it")
+    if not usable:
+        warn(f"no usable tones in {args.tones_dir} ({len(files)} file(s) skipped)")
+        return 1
 
     # 2. Keep tones whose file and settings are unchanged since the last bank.
-    carried, to_train = [], []
-    previous = _previous_bank(args.out, load_bank, BankError)
-    for audio, features in usable:
-        kept = previous.get(audio.name)
-        if kept and kept[0].sha256 == audio.sha256 and kept[2].get("tone_key") == config.tone_key() and kept[2].get("stop_reason") != "interrupted":
-            carried.append(export.carried_tone(args.out, *kept))
-        else:
-            to_train.append((audio, features))
-    if not to_train and set(previous) == {a.name for a, _ in usable}:
-        say(f"{args.out}: up to date ({len(carried)} tones unchanged)")
+    plan = job.make_plan(usable)
+    if plan.up_to_date:
+        say(f"{out}: up to date ({len(plan.carried)} tones unchanged)")
         return 0
 
     # 3. Train the rest together, in one batched pass.
     interrupt.check()
-    tones = [prepare_tone(a.name, a.sha256, a.audio, f, config) for a, f in to_train]
-    state, stop_reason = None, "nothing to train"
-    checkpoint_dir = args.out / CHECKPOINT_DIR
-    if tones:
-        if args.resume:
-            try:
-                state = load_checkpoint(checkpoint_dir, config, tones)
-            except CheckpointError as error:
-                print(f"grower-train: {error}", file=sys.stderr)
-                return 1
-        say(f"training {len(tones)} tone(s)" + (f", keeping {len(carried)} unchanged" if carried else "") + f" -> {args.out}")
-        started = time.perf_counter()
-        state = train(tones, config, run, state=state, checkpoint=lambda s: save_checkpoint(checkpoint_dir, s, config, tones), progress=not args.quiet,
-                      interrupt=interrupt)
-        stop_reason = state.stop_reason
-        timings["train_s"] = time.perf_counter() - started
-        timings["warm_start_s"] = state.warm_start_s
-        say(f"{stop_reason} after {state.step} steps in {timings['train_s']:.1f} s")
+    if plan.to_train:
+        try:
+            job.prepare(resume=args.resume, interrupt=interrupt)
+        except CheckpointError as error:
+            warn(str(error))
+            return 1
+        interrupt.notice = NOTICE_TRAINING
+        interrupt.check()
+        if job.resumed_from is not None:
+            say(f"resuming at step {job.steps} from {job.resumed_from}")
+        say(f"training {len(plan.to_train)} tone(s)" + (f", keeping {len(plan.carried)} unchanged" if plan.carried else "") + f" -> {out}")
+        job.train(progress=not args.quiet, interrupt=interrupt, on_checkpoint_error=warn)
+        say(f"{job.stop_reason} after {job.steps} steps in {job.timings['train_s']:.1f} s")
 
-    # 4. Export atomically; a second Ctrl-C cannot leave half a bank.
-    previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    started = time.perf_counter()
+    # 4. Export atomically: a failure or a second Ctrl-C leaves the previous bank as it was.
+    interrupt.notice = NOTICE_SAVING
     try:
-        exported = list(carried)
-        if tones:
-            results = reconstruct(state.decoders, tones, config)
-            for t, ((audio, features), tone, result) in enumerate(zip(to_train, tones, results)):
-                losses = [step[t] for step in state.loss_history]
-                exported.append(export.trained_tone(audio.name, audio.path, audio.sha256, audio.duration_s, features, tone, result, state.decoders.tone_state(t), losses, stop_reason, config))
-        write_checkpoint = (lambda d: save_checkpoint(d, state, config, tones)) if tones else None
-        timings["reconstruct_s"] = time.perf_counter() - started
-        run_info = {"trained": [a.name for a, _ in to_train], "kept": [t.entry.name for t in carried], "stop_reason": stop_reason, "steps": state.step if state else 0, "device": str(choose_device(run)), **{k: round(v, 3) for k, v in timings.items()}}
-        export.export_bank(args.out, config, exported, write_checkpoint, previous_checkpoint=checkpoint_dir, run_info=run_info)
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
+        with progress_bar(len(plan.to_train) + len(plan.carried), "saving", "tone", not args.quiet) as bar:
+            exported = job.export(on_tone=bar.update)
+    except BankError as error:
+        warn(str(error))
+        return 1
+    folder.finish()
 
     for tone in sorted(exported, key=lambda t: t.entry.f0_hz):
         e = tone.entry
-        say(f"  {e.name:24s} {e.f0_hz:9.3f} Hz  {e.cents_offset:+6.1f} cents from MIDI {e.midi_note}  LSD {tone.training['lsd_db']:.2f} dB")
-    say(f"bank: {args.out / 'bank.json'}  report: {args.out / export.REPORT_DIR}")
-    return 130 if stop_reason == "interrupted" else 0
-
-
-def _previous_bank(bank_dir: Path, load_bank, BankError) -> dict:
-    """{name: (entry, arrays, training)} of an existing bank, or {} if none is readable."""
-    try:
-        bank = load_bank(bank_dir)
-        training = json.loads((bank_dir / "bank.json").read_text()).get("training", {})
-    except (BankError, OSError, ValueError):
-        return {}
-    return {t.entry.name: (t.entry, t.tensors, training.get(t.entry.name, {})) for t in bank.tones}
+        say(f"  {e.name:24s} {e.f0_hz:9.3f} Hz  {e.cents_offset:+6.1f} cents from MIDI {e.midi_note}  LSD {tone.training.lsd_db:.2f} dB")
+    say(f"bank: {out / BANK_JSON}  report: {out / REPORT_DIR / INDEX_HTML}")
+    return 130 if interrupt.requested else 0
 
 
 if __name__ == "__main__":

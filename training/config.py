@@ -22,6 +22,8 @@ class FeatureConfig:
     min_periodicity: float = 0.8  # normalised autocorrelation at the period for a frame to be voiced
     min_voiced_fraction: float = 0.6  # of the frames within 30 dB of the loudest
     max_pitch_spread_cents: float = 100.0  # 80 % of voiced frames must lie this close to the median
+    onset_below_peak_db: float = 40.0  # leading audio quieter than this below the peak is silence, trimmed
+    tail_below_peak_db: float = 60.0  # trailing audio quieter than this below the peak is silence, trimmed
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,24 @@ class TrainConfig:
     seed: int = 0
 
 
+ENVELOPE_CHOICES = ("auto", "sustain", "one-shot")  # auto, then grower.synth.bank.ENVELOPES (kept out of here: --help imports this)
+
+
+@dataclass(frozen=True)
+class EnvelopeConfig:
+    """How a held note behaves: detected per tone (auto), or forced for every tone of a run.
+
+    sustain: the held note loops its sustain region; one-shot: it follows the
+    recorded decay and decays on, never looping (piano, guitar, marimba, bells).
+    """
+
+    envelope: str = "auto"
+
+    def __post_init__(self):
+        if self.envelope not in ENVELOPE_CHOICES:
+            raise ValueError(f"envelope must be one of {', '.join(ENVELOPE_CHOICES)}, not {self.envelope!r}")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """How a run executes. Changes speed, not the meaning of the result."""
@@ -68,6 +88,7 @@ class GrowerConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    envelope: EnvelopeConfig = field(default_factory=EnvelopeConfig)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,7 +97,8 @@ class GrowerConfig:
     def from_dict(cls, data: dict) -> "GrowerConfig":
         train = dict(data["train"])
         train["fft_sizes"] = tuple(train["fft_sizes"])
-        return cls(FeatureConfig(**data["features"]), ModelConfig(**data["model"]), TrainConfig(**train))
+        envelope = EnvelopeConfig(**data.get("envelope", {}))  # banks from before --envelope: auto
+        return cls(FeatureConfig(**data["features"]), ModelConfig(**data["model"]), TrainConfig(**train), envelope)
 
     def tone_key(self) -> str:
         """Hash of everything that decides a tone's trained result."""

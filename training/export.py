@@ -1,23 +1,50 @@
-"""Export: the bank (bank.json + per-tone safetensors), the checkpoint and the report, atomically."""
+"""Export: the bank (through grower.synth.bank), the checkpoint and the report, atomically.
+
+The report folder holds, per tone, ``<name>_target.wav`` (the training target),
+``<name>_reconstruction.wav`` and ``<name>.png``; for the run ``losses.png`` and
+``index.html``, which shows them all with audio players.
+"""
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile
+from safetensors import SafetensorError
 
 from grower.synth.atomic import atomic_directory
+from grower.synth.bank import (
+    CHECKPOINT_DIR,
+    REPORT_DIR,
+    BankError,
+    BankHeader,
+    BankTone,
+    ToneEntry,
+    ToneTraining,
+    nearest_key_and_cents,
+    tone_file_name,
+    write_bank,
+)
 from grower.synth.controls import harmonic_amplitudes
-from grower.synth.bank import BANK_JSON, TONES_DIR, BankHeader, ToneEntry, nearest_key_and_cents, write_bank
 from grower.synth.spectral import log_spectral_distance_db
 
 from . import report
+from .bank_folder import failure_reason
 from .config import GrowerConfig
+from .interrupt import SwapGuard
+from .segment import Segments, segment
 
-REPORT_DIR = "report"
+
+# A tone's report files: <name><suffix>, in the bank's report folder.
+TARGET_WAV = "_target.wav"  # the training target, as the trainer heard it
+RECONSTRUCTION_WAV = "_reconstruction.wav"
+FIGURE = ".png"
+REPORT_SUFFIXES = (TARGET_WAV, RECONSTRUCTION_WAV, FIGURE)
+INDEX_HTML = "index.html"
+LOSSES_PNG = "losses.png"
 
 
 @dataclass
@@ -26,77 +53,97 @@ class ExportedTone:
 
     entry: ToneEntry
     arrays: dict  # per-tone file contents
-    training: dict  # steps, stop_reason, tone_key, lsd_db
+    training: ToneTraining
     report_files: dict  # file name -> bytes-producing callable(path) or source Path to copy
 
 
-def tone_entry(name: str, source: Path, sha256: str, features, duration_s: float) -> ToneEntry:
+def tone_entry(record, segments: Segments | None = None) -> ToneEntry:
+    """The bank.json entry of a trained tone. record: a pipeline.ToneRecord; segments: its
+    segments from the learned controls (None: the analysis' sustain region, a sustain tone)."""
+    features = record.features
     key, cents = nearest_key_and_cents(features.tone_f0_hz)
+    timing = segments.entry_fields() if segments is not None else {
+        "sustain_start_s": round(features.sustain_start_s, 4), "sustain_end_s": round(features.sustain_end_s, 4)}
     return ToneEntry(
-        name=name,
-        source_file=source.name,
-        sha256=sha256,
+        name=record.name,
+        source_file=record.path.name,
+        sha256=record.sha256,
         f0_hz=round(features.tone_f0_hz, 4),
         midi_note=key,
         cents_offset=round(cents, 2),
-        duration_s=round(duration_s, 4),
-        sustain_start_s=round(features.sustain_start_s, 4),
-        sustain_end_s=round(features.sustain_end_s, 4),
+        duration_s=round(record.duration_s, 4),
         n_frames=features.n_frames,
-        file=f"{TONES_DIR}/{name}.safetensors",
+        file=tone_file_name(record.name),
+        **timing,
     )
 
 
-def trained_tone(name: str, source: Path, sha256: str, duration_s: float, features, tone, result: dict, weights: dict, losses: list, stop_reason: str, config: GrowerConfig) -> ExportedTone:
-    """Bundle a freshly trained tone: controls, weights, normalisation, report."""
+def trained_tone(record, config: GrowerConfig) -> ExportedTone:
+    """Bundle a freshly trained tone: controls, weights, normalisation, report.
+
+    record: a pipeline.ToneRecord after training (prepared, result, weights,
+    losses and stop_reason set).
+    """
+    name, features, tone = record.name, record.features, record.prepared
     sample_rate, hop = config.features.sample_rate, config.features.hop_size
-    controls = {k: v.numpy() for k, v in result["controls"].items()}
+    controls = {k: v.numpy() for k, v in record.result["controls"].items()}
     f0 = features.f0_hz.astype(np.float32)
     # Exported distributions are tapered at the training rate and renormalised:
     # harmonics the model never heard (above the training Nyquist) carry nothing.
     amplitudes = harmonic_amplitudes(controls["amplitude"], controls["harmonic_distribution"], f0[:, None], sample_rate)
     amplitude = amplitudes.sum(axis=-1)
     distribution = amplitudes / np.maximum(amplitude[:, None], 1e-12)
+    # Where a held note loops or decays, from the controls it will play.
+    segments = segment(amplitudes, controls["noise_magnitudes"], f0, sample_rate / hop, config.envelope.envelope)
     arrays = {
         "controls.f0_hz": f0,
         "controls.amplitude": amplitude.astype(np.float32),
         "controls.harmonic_distribution": distribution.astype(np.float32),
         "controls.noise_magnitudes": controls["noise_magnitudes"].astype(np.float32),
         "controls.loudness_db": features.loudness_db.astype(np.float32),
+        "controls.decay_db_per_s": segments.decay_db_per_s,
+        "controls.noise_decay_db_per_s": segments.noise_decay_db_per_s,
         "inputs.mean": tone.input_mean.astype(np.float32),
         "inputs.std": tone.input_std.astype(np.float32),
-        "train.loss": np.asarray(losses, dtype=np.float32).reshape(-1),
-        **weights,
+        "train.loss": np.asarray(record.losses, dtype=np.float32).reshape(-1),
+        **record.weights,
     }
     target = tone.audio.numpy()
-    audio = result["audio"].numpy()
+    audio = record.result["audio"].numpy()
     lsd_db = log_spectral_distance_db(target, audio)
 
     def write_report(directory: Path) -> None:
-        report.write_wav(directory / f"{name}_reconstruction.wav", audio, sample_rate)
-        report.plot_tone(directory / f"{name}.png", name, target, audio, distribution, sample_rate, hop, lsd_db)
+        report.write_wav(directory / f"{name}{TARGET_WAV}", target, sample_rate)
+        report.write_wav(directory / f"{name}{RECONSTRUCTION_WAV}", audio, sample_rate)
+        report.plot_tone(directory / f"{name}{FIGURE}", name, target, audio, distribution, sample_rate, hop, lsd_db, f0_hz=features.tone_f0_hz, segments=segments)
 
-    entry = tone_entry(name, source, sha256, features, duration_s)
-    training = {"steps": len(losses), "stop_reason": stop_reason, "tone_key": config.tone_key(), "lsd_db": round(lsd_db, 3)}
-    return ExportedTone(entry=entry, arrays=arrays, training=training, report_files={"write": write_report})
+    training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=round(lsd_db, 3))
+    return ExportedTone(entry=tone_entry(record, segments), arrays=arrays, training=training, report_files={"write": write_report})
 
 
-def carried_tone(old_bank: Path, entry: ToneEntry, arrays: dict, training: dict) -> ExportedTone:
-    """A tone kept from the previous bank: same file, same settings."""
+def carried_tone(old_bank: Path, tone: BankTone) -> ExportedTone:
+    """A tone kept from the previous bank at old_bank: same file, same settings, its report files copied."""
     files = {}
-    for suffix in ("_reconstruction.wav", ".png"):
-        path = old_bank / REPORT_DIR / f"{entry.name}{suffix}"
+    for suffix in REPORT_SUFFIXES:
+        path = Path(old_bank) / REPORT_DIR / f"{tone.entry.name}{suffix}"
         if path.exists():
             files[path.name] = path
-    return ExportedTone(entry=entry, arrays=arrays, training=training, report_files=files)
+    return ExportedTone(entry=tone.entry, arrays=tone.tensors, training=tone.training, report_files=files)
 
 
-def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpoint=None, previous_checkpoint: Path | None = None, run_info: dict | None = None) -> None:
+def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpoint=None, previous_checkpoint: Path | None = None, run_info: dict | None = None,
+                on_tone=None) -> None:
     """Write the whole bank into a fresh directory and swap it in.
 
-    run_info: what this run did and how long each phase took, kept in bank.json.
-    write_checkpoint: callable(directory) that writes the run's checkpoint,
-    or None to carry over ``previous_checkpoint`` (a directory) if given.
+    tones: [ExportedTone]. run_info: what this run did and how long each phase
+    took, kept in bank.json. write_checkpoint: callable(directory) that writes
+    the run's checkpoint, or None to carry over ``previous_checkpoint`` (a
+    directory) if given. on_tone(): called after each tone's report files.
+
+    Raises BankError when the bank would not load or cannot be written (a full
+    disk, a read-only folder): the fresh directory is removed and the previous
+    bank is as it was. A Ctrl-C during the writing does the same; one during
+    the swap's renames waits until they are done.
     """
     header = BankHeader(
         sample_rate=config.features.sample_rate,
@@ -105,22 +152,32 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
         n_noise_bands=config.model.n_noise_bands,
         config=config.to_dict(),
     )
-    with atomic_directory(bank_dir) as tmp:
-        write_bank(tmp, header, [(t.entry, t.arrays) for t in tones])
-        document = json.loads((tmp / BANK_JSON).read_text())
-        document["training"] = {t.entry.name: t.training for t in tones}
-        document["run"] = run_info or {}
-        (tmp / BANK_JSON).write_text(json.dumps(document, indent=2) + "\n")
-        report_dir = tmp / REPORT_DIR
-        report_dir.mkdir()
-        for tone in tones:
-            for name, source in tone.report_files.items():
-                if callable(source):
-                    source(report_dir)
-                else:
-                    shutil.copy2(source, report_dir / name)
-        report.plot_losses(report_dir / "losses.png", {t.entry.name: t.arrays["train.loss"] for t in tones})
-        if write_checkpoint is not None:
-            write_checkpoint(tmp / "checkpoint")
-        elif previous_checkpoint is not None and previous_checkpoint.is_dir():
-            shutil.copytree(previous_checkpoint, tmp / "checkpoint")
+    try:
+        with SwapGuard() as guard, atomic_directory(bank_dir) as tmp:
+            write_bank(tmp, header, [(t.entry, t.arrays) for t in tones], training={t.entry.name: t.training for t in tones}, run=run_info or {})
+            report_dir = tmp / REPORT_DIR
+            report_dir.mkdir()
+            for tone in tones:
+                for name, source in tone.report_files.items():
+                    if callable(source):
+                        source(report_dir)
+                    else:
+                        shutil.copy2(source, report_dir / name)
+                if on_tone is not None:
+                    on_tone()
+            report.plot_losses(report_dir / LOSSES_PNG, {t.entry.name: t.arrays["train.loss"] for t in tones})
+            report.write_index(report_dir / INDEX_HTML, [index_entry(t) for t in sorted(tones, key=lambda t: t.entry.f0_hz)])
+            if write_checkpoint is not None:
+                write_checkpoint(tmp / CHECKPOINT_DIR)
+            elif previous_checkpoint is not None and previous_checkpoint.is_dir():
+                shutil.copytree(previous_checkpoint, tmp / CHECKPOINT_DIR)
+            guard.hold()  # from here to the end of the swap, Ctrl-C waits
+    except (OSError, SafetensorError, soundfile.SoundFileError) as error:
+        raise BankError(f"{bank_dir}: cannot write the bank ({failure_reason(error)}); the previous bank, if any, is unchanged") from None
+
+
+def index_entry(tone: ExportedTone) -> dict:
+    """The tone's row of report/index.html (see report.write_index)."""
+    name = tone.entry.name
+    return {"name": name, "f0_hz": tone.entry.f0_hz, "lsd_db": tone.training.lsd_db if tone.training is not None else None,
+            "figure": f"{name}{FIGURE}", "target": f"{name}{TARGET_WAV}", "reconstruction": f"{name}{RECONSTRUCTION_WAV}"}

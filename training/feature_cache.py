@@ -27,6 +27,7 @@ class FeatureCache:
     def __init__(self, directory: Path | None):
         self.directory = Path(directory) if directory else None
         self.hits = self.misses = 0
+        self.write_error: str | None = None  # why the first store failed, for the CLI to say once
 
     def path_for(self, sha256: str, config: FeatureConfig, sizes: tuple) -> Path | None:
         if self.directory is None:
@@ -54,5 +55,6 @@ class FeatureCache:
         try:
             with atomic_file(path, suffix=".npz") as tmp:
                 np.savez(tmp, **features.to_arrays())
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        except OSError as error:  # a cache that cannot be written only costs time: said once, then training goes on
+            if self.write_error is None:
+                self.write_error = f"{self.directory}: cannot write the feature cache ({error.strerror or error})"

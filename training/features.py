@@ -19,6 +19,7 @@ import numpy as np
 import scipy.signal
 
 from .config import FeatureConfig
+from .segment import segment, sound_span
 from .tone_file import ToneFileError
 
 ACTIVE_RANGE_DB = 30.0  # frames this close to the loudest are "sounding"
@@ -36,8 +37,10 @@ class ToneFeatures:
     harmonic_amplitudes: np.ndarray  # [n_frames, n_harmonics] linear, sinusoidal analysis
     noise_magnitudes: np.ndarray  # [n_frames, n_noise_bands] linear filter gains, analysis estimate
     tone_f0_hz: float  # median f0 over the sustain
-    sustain_start_s: float
+    sustain_start_s: float  # the sustain region (a one-shot's decaying body), s from frame 0, as segment.segment finds it
     sustain_end_s: float
+    trimmed_start_s: float  # leading silence left out before frame 0, s (segment.sound_span)
+    trimmed_end_s: float  # trailing silence left out after the last sample, s
 
     @property
     def n_frames(self) -> int:
@@ -48,8 +51,26 @@ class ToneFeatures:
 
     @classmethod
     def from_arrays(cls, arrays) -> "ToneFeatures":
-        scalars = ("tone_f0_hz", "sustain_start_s", "sustain_end_s")
+        scalars = ("tone_f0_hz", "sustain_start_s", "sustain_end_s", "trimmed_start_s", "trimmed_end_s")
         return cls(**{k: (float(arrays[k]) if k in scalars else np.asarray(arrays[k])) for k in cls.__dataclass_fields__})
+
+    def trimmed(self, audio: np.ndarray, sample_rate: int) -> np.ndarray:
+        """The part of the recording these features describe: audio [n_samples] less the silence trimmed at each end."""
+        start = int(round(self.trimmed_start_s * sample_rate))
+        end = audio.shape[0] - int(round(self.trimmed_end_s * sample_rate))
+        return audio[start:end]
+
+
+TRIM_NOTICE_S = (0.1, 0.5)  # leading, trailing silence trimmed: this long or longer is said (less is a quiet fade)
+
+
+def trim_notice(features: ToneFeatures, path) -> str | None:
+    """The line saying how much silence was trimmed from the recording at path, or None when (next to) none was."""
+    trimmed = ((features.trimmed_start_s, "leading"), (features.trimmed_end_s, "trailing"))
+    parts = [f"{seconds:.2f} s of {where}" for (seconds, where), least in zip(trimmed, TRIM_NOTICE_S) if seconds >= least]
+    if not parts:
+        return None
+    return f"trimmed {' and '.join(parts)} silence from {path}"
 
 
 def n_frames_for(n_samples: int, hop_size: int) -> int:
@@ -57,18 +78,40 @@ def n_frames_for(n_samples: int, hop_size: int) -> int:
     return 1 + n_samples // hop_size
 
 
-def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_bands: int) -> ToneFeatures:
+def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_bands: int, interrupt=None) -> ToneFeatures:
     """All features of one tone. audio: [n_samples] float32 at config.sample_rate.
 
-    Raises ToneFileError when the file has no stable single pitch.
+    Leading and trailing silence are trimmed first (segment.sound_span; the
+    features' trimmed_start_s and trimmed_end_s say how much, and
+    ToneFeatures.trimmed gives the audio they describe), so frame 0 is the
+    onset, within 2 ms.
+
+    Raises ToneFileError when the file has no stable single pitch, when
+    pitch estimation fails on it, or when less than min_duration_s of it is
+    left after trimming: every failure of a file is one skipped line.
+    interrupt: checked between stages (a minute of audio takes a few seconds).
     """
+    check = interrupt.check if interrupt is not None else (lambda: None)
     sr, hop, n_fft = config.sample_rate, config.hop_size, config.analysis_fft_size
-    f0_raw = librosa.yin(audio, fmin=config.f0_min_hz, fmax=config.f0_max_hz, sr=sr, frame_length=n_fft, hop_length=hop, center=True)
+    n_samples = audio.shape[0]
+    start, end = sound_span(audio, sr, config.onset_below_peak_db, config.tail_below_peak_db)
+    shortest = int(np.ceil(config.min_duration_s * sr))
+    if n_samples - start < shortest:
+        raise ToneFileError(f"too short: {(n_samples - start) / sr:.2f} s of sound after {start / sr:.2f} s of leading silence (a tone needs at least {config.min_duration_s} s)")
+    end = max(end, start + shortest)
+    audio = audio[start:end]
+    try:
+        f0_raw = librosa.yin(audio, fmin=config.f0_min_hz, fmax=config.f0_max_hz, sr=sr, frame_length=n_fft, hop_length=hop, center=True)
+    except librosa.util.exceptions.ParameterError as error:  # e.g. a rate at which f0_min_hz's period outgrows the frame
+        raise ToneFileError(f"no pitch estimate ({str(error).splitlines()[0]})") from None
+    check()
     periodicity_ = periodicity(audio, f0_raw, sr, n_fft, hop)
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
     spectrum = np.abs(librosa.stft(audio, n_fft=n_fft, hop_length=hop, window=window, center=True)).T  # [n_frames, n_bins]
     loudness_db = a_weighted_loudness_db(spectrum, sr, n_fft, window)
+    check()
     mfcc = librosa.feature.mfcc(y=audio, sr=sr, n_mfcc=config.n_mfcc, n_fft=1024, hop_length=hop, n_mels=128, center=True).T
+    check()
 
     active = loudness_db >= loudness_db.max() - ACTIVE_RANGE_DB
     voiced = active & (periodicity_ >= config.min_periodicity)
@@ -85,14 +128,16 @@ def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_
 
     bh_window = analysis_window(n_fft)
     bh_spectrum = np.abs(librosa.stft(audio, n_fft=n_fft, hop_length=hop, window=bh_window, center=True)).T
+    check()
     harmonic_amps, peak_hz = harmonic_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_harmonics)
     f0_hz = fill_unvoiced(refine_f0(f0_hz, harmonic_amps, peak_hz, sr, n_fft), voiced)
     harmonic_amps, _ = harmonic_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_harmonics)
     _reject_missing_fundamental(harmonic_amps[voiced], median_f0)
     noise_mags = noise_floor_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_noise_bands)
 
-    start, end = sustain_region(loudness_db, voiced)
-    sustain_f0 = f0_hz[start:end][voiced[start:end]]
+    segments = segment(harmonic_amps, noise_mags, f0_hz, sr / hop)
+    first, last = int(round(segments.sustain_start_s * sr / hop)), int(round(segments.sustain_end_s * sr / hop))
+    sustain_f0 = f0_hz[first:last][voiced[first:last]]
     return ToneFeatures(
         f0_hz=f0_hz.astype(np.float32),
         voiced=voiced,
@@ -102,8 +147,10 @@ def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_
         harmonic_amplitudes=harmonic_amps.astype(np.float32),
         noise_magnitudes=noise_mags.astype(np.float32),
         tone_f0_hz=float(np.median(sustain_f0)) if sustain_f0.size else median_f0,
-        sustain_start_s=start * hop / sr,
-        sustain_end_s=end * hop / sr,
+        sustain_start_s=segments.sustain_start_s,
+        sustain_end_s=segments.sustain_end_s,
+        trimmed_start_s=start / sr,
+        trimmed_end_s=(n_samples - end) / sr,
     )
 
 
@@ -219,29 +266,6 @@ def noise_floor_analysis(spectrum: np.ndarray, f0_hz: np.ndarray, sample_rate: i
         if known.any():
             gains[frame, ~known] = np.interp(np.nonzero(~known)[0], np.nonzero(known)[0], gains[frame, known])
     return gains
-
-
-def sustain_region(loudness_db: np.ndarray, voiced: np.ndarray) -> tuple[int, int]:
-    """[start, end) frames of the longest steady, voiced run: the loopable sustain.
-
-    Steady: within 3 dB of the 90th-percentile loudness. Falls back to the
-    middle half of the tone when no run is at least a tenth of it.
-    """
-    level = np.percentile(loudness_db[voiced], 90) if voiced.any() else loudness_db.max()
-    steady = voiced & (loudness_db >= level - 3.0)
-    best = (0, 0)
-    start = None
-    for i, flag in enumerate(np.append(steady, False)):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            if i - start > best[1] - best[0]:
-                best = (start, i)
-            start = None
-    n = loudness_db.shape[0]
-    if best[1] - best[0] < max(2, n // 10):
-        return n // 4, 3 * n // 4
-    return best
 
 
 def _reject_missing_fundamental(harmonic_amps: np.ndarray, f0_hz: float) -> None:

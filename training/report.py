@@ -1,7 +1,16 @@
-"""The training report: reconstructions to listen to, spectrogram plots, loss curves."""
+"""The training report: reconstructions to listen to, plots, loss curves and an index page.
+
+Per tone: ``<name>_target.wav`` and ``<name>_reconstruction.wav`` (the one
+WAV writer, grower.synth.wav), and ``<name>.png`` with target and
+reconstruction spectrograms (log frequency, dB colour bar), the learned
+harmonic distribution over time, and a bar chart of each harmonic's level in
+the target against the reconstruction. For the run: ``losses.png`` and
+``index.html``, which shows every figure with audio players.
+"""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import matplotlib
@@ -9,37 +18,89 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import soundfile  # noqa: E402
 
-from grower.synth.spectral import stft_magnitude  # noqa: E402
+from grower.synth.spectral import harmonic_levels_db, stft_magnitude  # noqa: E402
+from grower.synth.wav import write_wav  # noqa: E402, F401  (the report's audio goes through the one WAV writer)
+
+SPECTROGRAM_RANGE_DB = 90.0
+LOWEST_PLOTTED_HZ = 20.0
+LOG_FREQUENCY_ROWS = 256
+LOSS_SMOOTHING_STEPS = 25  # moving-average window of the loss plot
 
 
-def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
-    """16-bit WAV, peak-limited to avoid wrap-around on overs."""
-    soundfile.write(str(path), np.clip(audio, -1.0, 1.0).astype(np.float32), sample_rate, subtype="PCM_16")
+def plot_tone(path: Path, name: str, target: np.ndarray, reconstruction: np.ndarray, harmonic_distribution: np.ndarray, sample_rate: int, hop_size: int,
+              lsd_db: float, f0_hz: float | None = None, segments=None) -> None:
+    """Write the tone's figure to path (PNG).
 
-
-def plot_tone(path: Path, name: str, target: np.ndarray, reconstruction: np.ndarray, harmonic_distribution: np.ndarray, sample_rate: int, hop_size: int, lsd_db: float) -> None:
-    """Target vs reconstruction spectrograms and the learned harmonic distribution.
-
-    target, reconstruction: [n_samples]; harmonic_distribution: [n_frames, n_harmonics].
+    target, reconstruction: [n_samples] linear at sample_rate Hz.
+    harmonic_distribution: [n_frames, n_harmonics], frames hop_size samples apart.
+    f0_hz: the tone's pitch, for the per-harmonic chart (omitted: no chart).
+    segments: the tone's segment.Segments, marked on the spectrograms and the
+    distribution (onset, attack end, the sustain region shaded, the release start),
+    with sustain or one-shot in the title (omitted: no marks).
     """
     n_fft = 1024
     # Fixed margins and images reduced to about screen resolution before
     # drawing: constrained layout and resampling full spectrograms took ~1 s a plot.
-    fig, axes = plt.subplots(3, 1, figsize=(9, 9))
-    fig.subplots_adjust(left=0.08, right=0.9, top=0.96, bottom=0.06, hspace=0.35)
+    rows = 4 if f0_hz else 3
+    fig, axes = plt.subplots(rows, 1, figsize=(9, 3 * rows))
+    fig.subplots_adjust(left=0.08, right=0.88, top=0.96, bottom=0.05, hspace=0.45)
     duration_s = target.shape[0] / sample_rate
-    for ax, audio, title in ((axes[0], target, "target"), (axes[1], reconstruction, f"reconstruction (LSD {lsd_db:.2f} dB)")):
-        db = 20 * np.log10(_reduce(stft_magnitude(audio, n_fft, n_fft // 4), 600).T + 1e-7)
-        ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=db.max() - 90, vmax=db.max(), extent=(0, duration_s, 0, sample_rate / 2000), interpolation="nearest")
-        ax.set(title=f"{name}: {title}", ylabel="kHz")
+    spectra = [20 * np.log10(_reduce(stft_magnitude(audio, n_fft, n_fft // 4), 600) + 1e-7) for audio in (target, reconstruction)]
+    top_db = max(s.max() for s in spectra)
+    # Rows resampled onto a log-frequency grid and drawn as one image: pcolormesh on a
+    # log axis costs about 1 s a plot, this about a tenth of that.
+    log_hz = np.linspace(np.log10(LOWEST_PLOTTED_HZ), np.log10(sample_rate / 2), LOG_FREQUENCY_ROWS)
+    rows = np.minimum(np.round(10**log_hz * n_fft / sample_rate).astype(int), n_fft // 2)
+    ticks_hz = [f for f in (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000) if f <= sample_rate / 2]
+    envelope = f" \u2014 {_describe(segments)}" if segments is not None else ""
+    for ax, db, title in ((axes[0], spectra[0], f"target{envelope}"), (axes[1], spectra[1], f"reconstruction (LSD {lsd_db:.2f} dB)")):
+        image = ax.imshow(db[:, rows].T, origin="lower", aspect="auto", cmap="magma", vmin=top_db - SPECTROGRAM_RANGE_DB, vmax=top_db,
+                          extent=(0, duration_s, log_hz[0], log_hz[-1]), interpolation="nearest")
+        ax.set_yticks(np.log10(ticks_hz), [f"{f:g}" if f < 1000 else f"{f // 1000:g}k" for f in ticks_hz])
+        ax.set(title=f"{name}: {title}", ylabel="Hz (log)")
+        fig.colorbar(image, ax=ax, pad=0.01, label="dB")
     dist_db = 10 * np.log10(harmonic_distribution.T + 1e-9)
-    image = axes[2].imshow(dist_db, origin="lower", aspect="auto", cmap="viridis", vmin=-60, vmax=0, extent=(0, harmonic_distribution.shape[0] * hop_size / sample_rate, 0.5, harmonic_distribution.shape[1] + 0.5), interpolation="nearest")
-    axes[2].set(title="learned harmonic distribution (dB)", xlabel="s", ylabel="harmonic")
-    fig.colorbar(image, cax=fig.add_axes((0.92, 0.06, 0.015, 0.24)))
+    image = axes[2].imshow(dist_db, origin="lower", aspect="auto", cmap="viridis", vmin=-60, vmax=0,
+                           extent=(0, harmonic_distribution.shape[0] * hop_size / sample_rate, 0.5, harmonic_distribution.shape[1] + 0.5), interpolation="nearest")
+    axes[2].set(title="learned harmonic distribution", xlabel="s", ylabel="harmonic")
+    fig.colorbar(image, ax=axes[2], pad=0.01, label="dB")
+    if segments is not None:
+        for i, ax in enumerate(axes[:3]):
+            _mark_segments(ax, segments, legend=i == 0)
+    if f0_hz:
+        n_harmonics = harmonic_distribution.shape[1]
+        levels = [harmonic_levels_db(audio, f0_hz, sample_rate, n_harmonics) for audio in (target, reconstruction)]
+        k = np.arange(1, n_harmonics + 1)
+        floor = max(levels[0].max(), levels[1].max()) - 80
+        ax = axes[3]
+        for offset, level, label, colour in ((-0.2, levels[0], "target", "tab:blue"), (0.2, levels[1], "reconstruction", "tab:orange")):
+            ax.vlines(k + offset, floor, np.maximum(level, floor), linewidth=3, label=label, color=colour)  # bars, drawn as one collection
+        ax.set(title=f"harmonic levels at {f0_hz:.1f} Hz", xlabel="harmonic", ylabel="dBFS", xlim=(0.3, n_harmonics + 0.7), ylim=(floor, None))
+        ax.legend(fontsize=7, loc="upper right")
     fig.savefig(path, dpi=80)
     plt.close(fig)
+
+
+def _describe(segments) -> str:
+    """One line on how a held note behaves: sustain (and its loop) or one-shot (and its decay)."""
+    if segments.envelope == "one-shot":
+        return f"one-shot, decaying {-segments.body_slope_db_per_s:.0f} dB/s, held on past {segments.release_start_s:.2f} s"
+    loop = f"{segments.loop} loop" + (f", {1000 * segments.crossfade_s:.0f} ms crossfade" if segments.loop == "crossfade" else "")
+    return f"sustain, {loop}, {segments.sustain_start_s:.2f}-{segments.sustain_end_s:.2f} s"
+
+
+def _mark_segments(ax, segments, legend: bool) -> None:
+    """Onset, attack end and release start as lines, the sustain region (a one-shot's decaying body) shaded,
+    a crossfade loop's crossfade hatched."""
+    region = "sustain (loop)" if segments.envelope == "sustain" else "decay (no loop)"
+    ax.axvspan(segments.sustain_start_s, segments.sustain_end_s, color="white", alpha=0.18, label=region)
+    if segments.envelope == "sustain" and segments.loop == "crossfade":
+        ax.axvspan(segments.sustain_end_s - segments.crossfade_s, segments.sustain_end_s, color="white", alpha=0.18, hatch="//", label="crossfade")
+    for time_s, label, style in ((segments.onset_s, "onset", ":"), (segments.attack_end_s, "attack end", "--"), (segments.release_start_s, "release", "-.")):
+        ax.axvline(time_s, color="cyan", linestyle=style, linewidth=1.2, label=label)
+    if legend:
+        ax.legend(fontsize=6, loc="upper right", framealpha=0.6)
 
 
 def _reduce(frames: np.ndarray, max_frames: int) -> np.ndarray:
@@ -51,18 +112,61 @@ def _reduce(frames: np.ndarray, max_frames: int) -> np.ndarray:
     return frames[:n].reshape(-1, group, frames.shape[1]).max(axis=1)
 
 
+def smoothed(losses: np.ndarray, window: int = LOSS_SMOOTHING_STEPS) -> np.ndarray:
+    """Trailing moving average of [n_steps] losses: [n_steps], the first values averaging what there is."""
+    losses = np.asarray(losses, np.float64)
+    if losses.size == 0:
+        return losses
+    sums = np.cumsum(losses)
+    out = sums.copy()
+    out[window:] = sums[window:] - sums[:-window]
+    return out / np.minimum(np.arange(1, losses.size + 1), window)
+
+
 def plot_losses(path: Path, histories: dict) -> None:
-    """histories: {tone name: [loss per step]}."""
+    """One smoothed line per tone, with a legend. histories: {tone name: [loss per step]}."""
     fig, ax = plt.subplots(figsize=(9, 5))
+    fig.subplots_adjust(left=0.09, right=0.78, top=0.92, bottom=0.1)
+    colours = plt.get_cmap("tab20" if len(histories) > 10 else "tab10")
     plotted = 0
-    for name, losses in histories.items():
+    for i, (name, losses) in enumerate(histories.items()):
         if len(losses):
-            ax.plot(np.arange(1, len(losses) + 1), losses, label=name, linewidth=0.8)
+            ax.plot(np.arange(1, len(losses) + 1), smoothed(losses), label=name, linewidth=1.2, color=colours(i % colours.N))
             plotted += 1
-    ax.set(xlabel="spectral step", ylabel="multi-scale spectral loss (per crop)", title="training loss per tone", yscale="log")
+    ax.set(xlabel="spectral step", ylabel="multi-scale spectral loss (per crop)", yscale="log",
+           title=f"training loss per tone ({LOSS_SMOOTHING_STEPS}-step moving average)")
     if plotted:
-        ax.legend(fontsize=7, ncol=2)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1 if plotted <= 24 else 2)
     else:  # stopped before the first spectral step
         ax.text(0.5, 0.5, "no spectral steps yet", transform=ax.transAxes, ha="center")
     fig.savefig(path, dpi=80)
     plt.close(fig)
+
+
+def write_index(path: Path, tones: list) -> None:
+    """index.html: every tone's figure and audio players, then the loss plot.
+
+    tones: [{"name", "f0_hz", "lsd_db", "figure", "target", "reconstruction"}], file names relative to the page
+    (a missing file is left out).
+    """
+    folder = Path(path).parent
+    rows = []
+    for tone in tones:
+        name = html.escape(tone["name"])
+        players = "".join(f'<figure><figcaption>{label}</figcaption><audio controls preload="none" src="{html.escape(tone[key])}"></audio></figure>'
+                          for key, label in (("target", "target"), ("reconstruction", "reconstruction")) if tone.get(key) and (folder / tone[key]).exists())
+        figure = f'<img src="{html.escape(tone["figure"])}" alt="{name}: spectrograms and harmonic levels">' if (folder / tone["figure"]).exists() else ""
+        lsd = f'LSD {tone["lsd_db"]:.2f} dB' if tone.get("lsd_db") is not None else ""
+        rows.append(f'<section id="{name}"><h2>{name} <small>{tone["f0_hz"]:.2f} Hz {lsd}</small></h2><div class="players">{players}</div>{figure}</section>')
+    toc = " · ".join(f'<a href="#{html.escape(t["name"])}">{html.escape(t["name"])}</a>' for t in tones)
+    losses = '<section><h2>training loss</h2><img src="losses.png" alt="training loss per tone"></section>' if (folder / "losses.png").exists() else ""
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Timbre Grower report</title>
+<style>body{{font-family:sans-serif;max-width:760px;margin:2em auto;padding:0 1em}}img{{max-width:100%}}
+.players{{display:flex;gap:1em}}figure{{margin:0}}small{{color:#666;font-weight:normal}}</style></head>
+<body><h1>Timbre Grower report</h1><p>{len(tones)} tone(s): {toc}</p>
+{"".join(rows)}
+{losses}
+</body></html>
+"""
+    Path(path).write_text(page)

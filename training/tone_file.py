@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,17 +47,22 @@ class ToneAudio:
 
 
 def find_tone_files(tones_dir: Path) -> list:
-    """Every visible regular file in ``tones_dir`` (not recursive), sorted by name.
+    """Every visible entry of ``tones_dir`` that is not a folder (not recursive), sorted by name.
 
-    Non-audio files are returned too, so that each gets its own line saying why
-    it is skipped, rather than vanishing silently.
+    Non-audio files, and entries that are no regular file at all (a symbolic
+    link loop or one whose target is gone, a FIFO), are returned too, so that
+    each gets its own line from :func:`read_tone` saying why it is skipped,
+    rather than vanishing silently.
     """
     tones_dir = Path(tones_dir)
     if not tones_dir.exists():
         raise NoTonesError(f"{tones_dir}: no such file or directory")
     if not tones_dir.is_dir():
         raise NoTonesError(f"{tones_dir}: not a directory (give the folder that holds the tone recordings)")
-    files = sorted(p for p in tones_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    try:
+        files = sorted(p for p in tones_dir.iterdir() if not p.name.startswith(".") and not p.is_dir())
+    except OSError as error:
+        raise NoTonesError(f"{tones_dir}: cannot read the folder ({error.strerror or error})") from None
     if not files:
         raise NoTonesError(f"{tones_dir}: the folder is empty (expected one recording per scale tone: wav, flac, aiff or ogg)")
     return files
@@ -71,6 +79,7 @@ def file_sha256(path: Path) -> str:
 def read_tone(path: Path, config: FeatureConfig) -> ToneAudio:
     """Read, downmix and resample one recording; raise ToneFileError with the reason."""
     path = Path(path)
+    _check_regular_file(path)
     try:
         info = soundfile.info(str(path))
     except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
@@ -105,6 +114,21 @@ def read_tone(path: Path, config: FeatureConfig) -> ToneAudio:
         sample_rate=config.sample_rate,
         source_sample_rate=int(rate),
     )
+
+
+def _check_regular_file(path: Path) -> None:
+    """A regular file, or ToneFileError saying what it is instead; checked with stat, so a FIFO is never opened (it would block)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ToneFileError("symbolic link loop") from None
+        if isinstance(error, FileNotFoundError) and path.is_symlink():
+            raise ToneFileError(f"broken symbolic link (its target {os.readlink(path)} does not exist)") from None
+        raise ToneFileError(f"cannot read ({error.strerror or error})") from None
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+        raise ToneFileError(f"not a recording ({kind})")
 
 
 def _libsndfile_reason(error: Exception) -> str:

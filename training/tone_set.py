@@ -37,8 +37,8 @@ def input_normalisation(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass
-class Tone:
-    """One tone, ready to train: all arrays for the whole recording."""
+class TrainingTone:
+    """One tone prepared for training: all arrays for the whole recording, as tensors."""
 
     name: str
     sha256: str
@@ -63,7 +63,7 @@ def stft_magnitude(audio: torch.Tensor, n_fft: int) -> torch.Tensor:
     return spec.abs().transpose(-1, -2)
 
 
-def prepare_tone(name: str, sha256: str, audio: np.ndarray, features: ToneFeatures, config: GrowerConfig) -> Tone:
+def prepare_tone(name: str, sha256: str, audio: np.ndarray, features: ToneFeatures, config: GrowerConfig) -> TrainingTone:
     hop = config.features.hop_size
     n_samples = (features.n_frames - 1) * hop
     target = np.zeros(n_samples, dtype=np.float32)
@@ -74,7 +74,7 @@ def prepare_tone(name: str, sha256: str, audio: np.ndarray, features: ToneFeatur
     mean, std = input_normalisation(inputs)
     target_t = torch.from_numpy(target)
     seed = tone_seed(config.train.seed, sha256)
-    return Tone(
+    return TrainingTone(
         name=name,
         sha256=sha256,
         seed=seed,

@@ -72,8 +72,11 @@ def new_state(tones: list, config: GrowerConfig) -> TrainState:
     )
 
 
-def warm_start(state: TrainState, tones: list, config: GrowerConfig, interrupt=None) -> None:
-    """Fit each decoder to its tone's analysed harmonics and noise floor. interrupt: checked every step."""
+def warm_start(state: TrainState, tones: list, config: GrowerConfig, interrupt=None, on_step=None) -> None:
+    """Fit each decoder to its tone's analysed harmonics and noise floor.
+
+    interrupt: checked every step. on_step(): called after each step (a progress bar).
+    """
     device = state.decoders.weights[0].device
     optimizer = PerToneAdam(state.decoders.parameters(), config.train.warm_start_learning_rate, config.train.grad_clip)
     everyone = torch.ones(len(tones), dtype=torch.bool, device=device)
@@ -89,6 +92,8 @@ def warm_start(state: TrainState, tones: list, config: GrowerConfig, interrupt=N
         optimizer.zero_grad()
         losses.sum().backward()
         optimizer.step(everyone)
+        if on_step is not None:
+            on_step()
     state.warm_started = True
 
 
@@ -142,8 +147,11 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
     """Train (or continue training) every tone. Ctrl-C stops cleanly; the state so far is returned.
 
     checkpoint: optional callable(state), called every ``run.checkpoint_every_s``.
-    interrupt: optional training.interrupt.Interrupt, checked every step: its
-    Ctrl-C stops training like a KeyboardInterrupt does.
+    interrupt: optional training.interrupt.Interrupt, checked every step (and
+    every warm-start step): its first Ctrl-C stops training like a
+    KeyboardInterrupt does; after its second (``interrupt.forced``) the
+    KeyboardInterrupt is raised on, and nothing is returned.
+    progress: a "warm start" bar, then a "training" bar, on stderr.
     """
     device = choose_device(run)
     state = state or new_state(tones, config)
@@ -160,15 +168,14 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
     crop_size = crop_size_for(config)
     last_checkpoint = time.monotonic()
 
-    # In a log file (not a terminal) a bar redrawn 10 times a second is noise; update every 10 s.
-    interval_s = 0.1 if sys.stderr.isatty() else 10.0
-    bar = tqdm(total=config.train.max_steps, initial=state.step, desc="training", unit="step", disable=not progress, dynamic_ncols=True, file=sys.stderr, mininterval=interval_s)
+    bar = None
     try:
         if not state.warm_started:
-            bar.set_postfix_str("warm start")
             started = time.perf_counter()
-            warm_start(state, tones, config, interrupt)
+            with progress_bar(config.train.warm_start_steps, "warm start", "step", progress) as warm_bar:
+                warm_start(state, tones, config, interrupt, on_step=warm_bar.update)
             state.warm_start_s = time.perf_counter() - started
+        bar = progress_bar(config.train.max_steps, "training", "step", progress, initial=state.step)
         while state.step < config.train.max_steps and bool(state.active.any()):
             if interrupt is not None:
                 interrupt.check()
@@ -192,10 +199,22 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
                 last_checkpoint = time.monotonic()
         state.stop_reason = "converged" if not bool(state.active.any()) else "step cap reached"
     except KeyboardInterrupt:
+        if interrupt is not None and getattr(interrupt, "forced", False):
+            raise  # the second Ctrl-C: quit now, nothing is saved
         state.stop_reason = "interrupted"
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     return state
+
+
+def progress_bar(total: int, description: str, unit: str, enabled: bool = True, initial: int = 0) -> tqdm:
+    """A tqdm bar on stderr; enabled=False (--quiet): none.
+
+    In a log file (not a terminal) a bar redrawn 10 times a second is noise: there it is redrawn every 10 s.
+    """
+    interval_s = 0.1 if sys.stderr.isatty() else 10.0
+    return tqdm(total=total, initial=initial, desc=description, unit=unit, disable=not enabled, dynamic_ncols=True, file=sys.stderr, mininterval=interval_s)
 
 
 @torch.no_grad()

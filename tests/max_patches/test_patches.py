@@ -1,12 +1,15 @@
-"""The Max patches: valid patcher JSON, and a contract with the server's protocol table."""
+"""The Max patches: valid patcher JSON, a contract with the server's protocol table, and the Max for Live
+device file (.amxd) read back chunk by chunk. Live cannot run here: the .amxd is checked by its structure."""
 
 import json
+import re
+import struct
 import sys
 from pathlib import Path
 
 import pytest
 
-from grower.server.protocol import BY_ADDRESS, FAIL
+from grower.server.protocol import BY_ADDRESS, DEFAULT_STAGE_CEILING, FAIL, NOTIFICATIONS, REPLIES, STATUS_REPLY
 
 from ..server.conftest import Server
 from grower.synth.synthetic_bank import make_bank
@@ -47,18 +50,95 @@ def osc_messages(path):
     return found
 
 
-def test_both_patches_are_there():
-    assert {p.name for p in PATCHES} == {"grower_control.maxpat", "grower_device.maxpat"}
-
-
-def test_the_committed_patches_are_what_the_builder_writes(tmp_path):
+def builder():
     sys.path.insert(0, str(PATCH_DIR))
     try:
         import build_patches
     finally:
         sys.path.pop(0)
+    return build_patches
+
+
+def test_both_patches_are_there():
+    assert {p.name for p in PATCHES} == {"grower_control.maxpat", "grower_device.maxpat"}
+    assert {p.name for p in PATCH_DIR.glob("*.amxd")} == {"grower_device.amxd"}
+
+
+def test_the_committed_patches_are_what_the_builder_writes(tmp_path):
+    build_patches = builder()
     for name, build in build_patches.PATCHES.items():
         assert json.loads((PATCH_DIR / name).read_text()) == json.loads(json.dumps(build())), f"run: python max_patches/build_patches.py ({name})"
+    for name, (build, device_type) in build_patches.DEVICES.items():
+        assert (PATCH_DIR / name).read_bytes() == build_patches.amxd(build(), device_type), f"run: python max_patches/build_patches.py ({name})"
+
+
+def read_amxd(data: bytes) -> tuple[bytes, dict[bytes, bytes]]:
+    """An .amxd read back: (its device type, {chunk tag: payload}). The layout: "ampf", a little-endian
+    u32 4, the four-byte device type; then chunks, each a four-byte tag, a little-endian u32 size and
+    that many bytes, to the end of the file."""
+    assert data[:4] == b"ampf" and struct.unpack("<I", data[4:8]) == (4,), data[:12]
+    device_type, chunks, at = data[8:12], {}, 12
+    while at < len(data):
+        assert at + 8 <= len(data), f"a chunk header at {at} runs past the end"
+        tag, (size,) = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])
+        assert at + 8 + size <= len(data), f"chunk {tag!r} of {size} bytes runs past the end"
+        assert tag not in chunks, f"two {tag!r} chunks"
+        chunks[tag] = data[at + 8:at + 8 + size]
+        at += 8 + size
+    return device_type, chunks
+
+
+def test_the_amxd_is_a_midi_effect_holding_the_device_patch():
+    device_type, chunks = read_amxd((PATCH_DIR / "grower_device.amxd").read_bytes())
+    assert device_type == b"mmmm"  # a MIDI effect: it goes on a MIDI track, before the track's instrument
+    assert list(chunks) == [b"meta", b"ptch"] and chunks[b"meta"] == bytes(4)
+    payload = chunks[b"ptch"]
+    assert payload.endswith(b"}\n\x00") and payload.count(b"\x00") == 1  # the JSON, then one NUL
+    patcher = json.loads(payload[:-1].decode("utf-8"))["patcher"]
+    project = patcher.pop("project")
+    assert patcher == load(PATCH_DIR / "grower_device.maxpat")  # the committed patch, nothing else
+    assert project["amxdtype"] == int.from_bytes(b"mmmm", "big") and project["contents"] == {"patchers": {}}
+
+
+def presented(path):
+    return [b for b in boxes(path).values() if b.get("presentation") == 1]
+
+
+def test_the_device_shows_its_controls_and_the_servers_replies_in_live():
+    """Live shows a device in presentation: every Live parameter, the poll switch, and the status, error
+    and confirmation displays, inside the device view (Live gives it about 170 px of height)."""
+    patch = load(PATCH_DIR / "grower_device.maxpat")
+    assert patch["openinpresentation"] == 1
+    shown = presented(PATCH_DIR / "grower_device.maxpat")
+    for b in shown:
+        x, y, width, height = b["presentation_rect"]
+        assert x >= 0 and y >= 0 and x + width <= patch["devicewidth"] and y + height <= 169, b
+    live = [b for b in boxes(PATCH_DIR / "grower_device.maxpat").values() if b["maxclass"].startswith("live.") and b["maxclass"] != "live.comment"]
+    assert all(b in shown for b in live)
+    assert sum(b["maxclass"] == "message" for b in shown) == 3 and any(b["maxclass"] == "toggle" for b in shown)
+
+
+def test_the_device_polls_the_status_every_half_second_from_load():
+    by_id = boxes(PATCH_DIR / "grower_device.maxpat")
+    lines = [(l["patchline"]["source"][0], l["patchline"]["destination"][0]) for l in load(PATCH_DIR / "grower_device.maxpat")["lines"]]
+
+    def reachable(start):
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            for source, destination in lines:
+                if source == node and destination not in seen:
+                    seen.add(destination)
+                    todo.append(destination)
+        return seen
+
+    [load_bang] = [i for i, b in by_id.items() if b.get("text") == "loadbang"]
+    [poll] = [i for i, b in by_id.items() if b.get("text") == "metro 500"]
+    [status] = [i for i, b in by_id.items() if b.get("text") == "/grower/status"]
+    [notify] = [i for i, b in by_id.items() if b.get("text", "").startswith("/grower/notify 1 ")]
+    assert {poll, status, notify} <= reachable(load_bang)  # started on load, registered too
+    assert status in reachable(poll) and notify not in reachable(poll)
+    assert any(by_id[d].get("text", "").startswith("udpsend") for s_, d in lines if s_ == status)
 
 
 @pytest.mark.parametrize("path", PATCHES, ids=lambda p: p.name)
@@ -104,6 +184,36 @@ def test_the_control_patch_holds_every_control():
     assert {"/grower/notify", "/grower/stage", "/grower/note/on", "/grower/voice/on", "/grower/panic", "/grower/bank/load", "/grower/status"} <= addresses
     assert any(t.startswith("route /grower/status.reply /grower/fail") for t in texts)
     assert any(b["maxclass"] == "comment" and "grower-serve" in b["text"] for b in by_id.values())
+
+
+def test_the_control_patch_registers_asks_for_the_meter_and_shows_the_notifications():
+    by_id = boxes(PATCH_DIR / "grower_control.maxpat")
+    texts = [b.get("text", "") for b in by_id.values()]
+    addresses = {a for _, a, _ in osc_messages(PATCH_DIR / "grower_control.maxpat")}
+    assert {"/grower/notify", "/grower/meter"} <= addresses
+    [notifications] = [t for t in texts if t.startswith("route /grower/meter.reply")]
+    assert set(notifications.split()[1:]) == {n.address for n in NOTIFICATIONS}
+    meter = BY_ADDRESS["/grower/meter"]
+    [rate] = [atoms for _, a, atoms in osc_messages(PATCH_DIR / "grower_control.maxpat") if a == "/grower/meter"]
+    assert meter.args[0].low < float(rate[0]) <= meter.args[0].high
+
+
+@pytest.mark.parametrize("path", PATCHES, ids=lambda p: p.name)
+def test_the_reply_display_follows_the_tables_replies(path):
+    texts = [b.get("text", "") for b in boxes(path).values()]
+    assert "route " + " ".join(r.address for r in REPLIES) in texts
+    assert "prepend set " + " ".join(f.key for f in STATUS_REPLY.fields) + ":" in texts
+
+
+def test_the_stage_controls_reach_the_default_ceiling():
+    control = boxes(PATCH_DIR / "grower_control.maxpat").values()
+    device = boxes(PATCH_DIR / "grower_device.maxpat").values()
+    assert any(b["maxclass"] == "flonum" and b.get("maximum") == DEFAULT_STAGE_CEILING for b in control)
+    assert any(b["maxclass"] == "slider" and b.get("size") == DEFAULT_STAGE_CEILING + 1 for b in control)
+    dial = [b for b in device if b.get("varname") == "grower_stage"][0]
+    assert dial["saved_attribute_attributes"]["valueof"]["parameter_mmax"] == DEFAULT_STAGE_CEILING
+    build = (PATCH_DIR / "build_patches.py").read_text().replace('"x64"', "")
+    assert not re.search(r"\b64\b", build), "stage ceilings come from protocol.DEFAULT_STAGE_CEILING"
 
 
 @pytest.mark.parametrize("path", PATCHES, ids=lambda p: p.name)

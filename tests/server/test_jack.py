@@ -67,7 +67,6 @@ def test_audio_through_sounddevice_and_midi_through_an_rtmidi_port(bank_dir, tmp
     finally:
         _, audio = server.stop()
     assert before["voices"] == 0 and during["voices"] == 1
-    assert during["underflows"] == before["underflows"]  # JACK reports xruns through PortAudio's status
     sounding = audio[np.flatnonzero(np.abs(audio) > 1e-3)[0]:][: SR // 2]
     spectrum = np.abs(np.fft.rfft(sounding * np.hanning(sounding.size)))
     assert np.fft.rfftfreq(sounding.size, 1 / SR)[np.argmax(spectrum)] == pytest.approx(110.0, abs=3)

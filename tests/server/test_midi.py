@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from grower.server.midi import MidiConfig, MidiPerformer, RunningStatusParser
+from grower.server.midi import MidiConfig, MidiPerformer, RunningStatusParser, cc_to_stage
 from grower.server.play import main as play_main
 from grower.server.player import Player
 from grower.synth.bank import load_bank
 from grower.synth.renderer import RenderConfig
+from grower.synth.synthetic_bank import make_bank
 
 from .conftest import SR
 
@@ -24,24 +25,24 @@ def player(bank_dir):
 def sounding(player, handle):
     """(pitch_hz, expression, stage target) of a held handle's voice after the next period."""
     player.render(256)
-    r = player.renderer
+    r = player.renderer.voices
     slot = np.flatnonzero(r.active & (r.voice_id == player.notes[handle]))[0]
     return r.pitch_hz[slot], r.expression[slot], r.voice_stage[slot]
 
 
-def test_keys_map_the_banks_tones_upward_from_60_repeating_at_the_octave(player):
-    # the bank: low 110, mid 200, breathy 300 Hz
+def test_keys_map_the_banks_tones_upward_from_60_repeating_above_the_highest(player):
+    # the bank: low 110, mid 200, breathy 300 Hz, 1.45 octaves: it repeats two octaves apart
     assert player.keymap.lookup(60) == (110.0, 0)
     assert player.keymap.lookup(62) == (300.0, 2)
-    assert player.keymap.lookup(63) == (220.0, 0)
-    assert player.keymap.lookup(59) == (150.0, 2)
+    assert player.keymap.lookup(63) == (440.0, 0)
+    assert player.keymap.lookup(59) == (75.0, 2)
 
 
 def test_note_on_and_off_start_and_release_voices(player):
     midi = MidiPerformer(player)
     midi.handle(mido.Message("note_on", note=61, velocity=64))
     assert sounding(player, ("midi", 0, 61))[0] == pytest.approx(200.0)
-    assert player.renderer.velocity[player.renderer.active].tolist() == [pytest.approx(64 / 127)]
+    assert player.renderer.voices.velocity[player.renderer.voices.active].tolist() == [pytest.approx(64 / 127)]
     midi.handle(mido.Message("note_on", note=61, velocity=0))  # running-status style note-off
     assert ("midi", 0, 61) not in player.notes
 
@@ -77,11 +78,25 @@ def test_cc1_drives_the_growth_stage_and_is_settable(player):
     assert player.global_stage == 64.0
     midi.handle(mido.Message("control_change", control=1, value=0))
     player.render(256)
-    assert player.global_stage == 0.0
+    assert player.global_stage == 1.0  # at rest: the bare fundamental, never silence
     other = MidiPerformer(player, MidiConfig(stage_cc=11))
     other.handle(mido.Message("control_change", control=11, value=127))
     player.render(256)
     assert player.global_stage == 64.0
+
+
+def test_stage_controllers_scale_to_the_playing_banks_harmonic_count(tmp_path):
+    bank_dir = tmp_path / "bank16"
+    player = Player(make_bank(bank_dir, [("a", 110.0, 2.0, 0.0)], n_harmonics=16), bank_dir, RenderConfig(sample_rate=SR))
+    midi = MidiPerformer(player, MidiConfig(mpe=True))
+    midi.handle(mido.Message("control_change", control=1, value=127))
+    midi.handle(mido.Message("note_on", channel=1, note=60, velocity=100))
+    midi.handle(mido.Message("control_change", channel=1, control=74, value=127))
+    assert sounding(player, ("midi", 1, 60))[2] == 16.0 and player.global_stage == 16.0
+    midi.handle(mido.Message("control_change", control=1, value=0))
+    player.render(256)
+    assert player.global_stage == 1.0
+    assert cc_to_stage(127, 64) == 64.0 and cc_to_stage(0, 16) == 1.0 and cc_to_stage(127, 16) == 16.0
 
 
 def test_channel_pressure_swells_the_channels_voices(player):
@@ -125,7 +140,7 @@ def test_mts_single_note_tuning_retunes_keys_and_sounding_notes(player, realtime
     assert sounding(player, ("midi", 0, 64))[0] == pytest.approx(expected)
     midi.handle(mido.Message("note_on", note=64, velocity=100))
     assert sounding(player, ("midi", 0, 64))[0] == pytest.approx(expected)
-    assert player.renderer.tone[player.renderer.active & ~player.renderer.dying][-1] == 1  # nearest tone: mid, 200 Hz
+    assert player.renderer.voices.tone[player.renderer.voices.active & ~player.renderer.voices.dying][-1] == 1  # nearest tone: mid, 200 Hz
 
 
 def test_all_notes_off_and_reset(player):
@@ -232,3 +247,16 @@ def test_grower_play_says_what_is_wrong_with_a_bad_file(bank_dir, tmp_path, caps
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"grower-play: {bad}: not a readable MIDI file") and "\n" not in err
     assert not out.exists()
+
+
+def test_a_note_played_with_the_mod_wheel_at_rest_sounds_its_bare_fundamental(player):
+    midi = MidiPerformer(player)
+    midi.handle(mido.Message("control_change", control=1, value=0))
+    midi.handle(mido.Message("note_on", note=60, velocity=100))  # key 60: the lowest tone, 110 Hz
+    audio = player.render(SR // 2)[SR // 10:]
+    spectrum = np.abs(np.fft.rfft(audio * np.hanning(audio.size)))
+    bin_hz = SR / audio.size
+    fundamental = spectrum[int(round(110 / bin_hz)) - 2:int(round(110 / bin_hz)) + 3].max()
+    second = spectrum[int(round(220 / bin_hz)) - 2:int(round(220 / bin_hz)) + 3].max()
+    assert np.sqrt(np.mean(audio**2)) > 1e-3  # not silent
+    assert 20 * np.log10(second / fundamental) < -60  # harmonic 2 and up are not grown yet

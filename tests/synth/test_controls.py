@@ -99,15 +99,6 @@ def test_torch_and_numpy_share_one_definition():
     np.testing.assert_allclose(dsp.noise_impulse_response(torch.from_numpy(magnitudes)).numpy(), dsp.noise_impulse_response(magnitudes), atol=1e-12)
 
 
-def test_synth_never_imports_torch():
-    import subprocess
-    import sys
-
-    code = "import sys, grower.synth.controls, grower.synth.bank, grower.synth.spectral, grower.synth.atomic; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "False"
-
-
 def test_framewise_harmonic_signal_equals_the_sample_rate_form():
     rng = np.random.default_rng(5)
     frames = rng.uniform(0, 1, (2, 6, 8))

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from grower.synth.render_params import RenderParams
 from grower.synth.renderer import CONTROL_PERIOD, RenderConfig, Renderer
 
 SR = 48000
@@ -19,7 +20,7 @@ def level_at(freqs, db, hz, width_hz=15.0):
 
 
 def render_stage(bank, stage, tone=1, pitch=200.0, seconds=0.6, level_mode="raw"):
-    r = Renderer(bank, RenderConfig(sample_rate=SR, level_mode=level_mode))
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode=level_mode))
     r.note_on(tone, pitch, 1.0, stage=stage)
     return r.render(int(seconds * SR))[int(0.1 * SR):]
 
@@ -81,6 +82,29 @@ def test_k_blocks_equal_one_long_render(bank, block):
     np.testing.assert_allclose(play_timed(bank, block), play_timed(bank, 30000), atol=1e-5)
 
 
+def play_envelopes(bank, block_size, total=72000):
+    """A one-shot held past its recorded decay, then released; a crossfade loop wrapping twice; in blocks of block_size."""
+    r = Renderer(bank, RenderConfig(sample_rate=SR, seed=5))
+    struck = r.note_on(2, 311.0, 0.8)
+    r.note_on(0, 123.4, 0.6, at_sample=1000)
+    r.note_off(struck, at_sample=50000)  # its recorded decay ended at 0.8 s = 38400
+    out, done = [], 0
+    while done < total:
+        size = min(block_size, total - done)
+        out.append(r.render(size))
+        done += size
+    return np.concatenate(out)
+
+
+@pytest.mark.parametrize("block", [1, 7, 1000])
+def test_k_blocks_equal_one_long_render_with_crossfade_loops_and_one_shots(tmp_path, block):
+    from grower.synth.synthetic_bank import make_bank
+
+    bank = make_bank(tmp_path / "b", [("low", 110.0, 1.0, 0.0), ("mid", 200.0, 1.0, 0.0), ("struck", 311.0, 1.0, 0.02)],
+                     sustain_s=(0.2, 0.2), loop="crossfade", crossfade_s=0.1, one_shot={"struck": (-30.0, 0.2)})
+    np.testing.assert_allclose(play_envelopes(bank, block), play_envelopes(bank, 72000), atol=1e-5)
+
+
 def test_events_at_the_same_sample_apply_in_the_order_called(bank):
     r = Renderer(bank, RenderConfig(sample_rate=SR))
     r.set_stage(10)
@@ -120,7 +144,7 @@ def click_ratio(audio, change_at, window=int(0.05 * SR)):
 
 
 def test_stage_changes_do_not_click(bank):
-    r = Renderer(bank, RenderConfig(sample_rate=SR, level_mode="equal"))
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="equal"))
     r.note_on(0, 110.0, 1.0, stage=3)
     head = r.render(int(0.5 * SR))
     r.set_stage(30)
@@ -141,23 +165,70 @@ def test_note_on_and_note_off_do_not_click(bank):
     assert np.abs(release[-CONTROL_PERIOD:]).max() == 0.0 and r.n_voices == 0
 
 
-def test_note_off_blends_from_where_the_voice_was(tmp_path):
+def rms_db(x, window=240):
+    """RMS per window (5 ms at 48 kHz: one cycle of a 200 Hz tone, so it does not ripple), dB."""
+    return 20 * np.log10(np.sqrt(np.mean(x[: x.size // window * window].reshape(-1, window) ** 2, axis=1)))
+
+
+def test_note_off_falls_from_where_the_voice_was_as_the_recorded_release_falls(tmp_path):
     from grower.synth.synthetic_bank import make_bank
 
+    # amplitude 0.5 -> 0.05 over the 345 frames of 2 s; the release starts at 1.7 s and ends at 2 s
     bank = make_bank(tmp_path / "fading", [("fading", 200.0, 2.0, 0.0)], fading=True)
     r = Renderer(bank, RenderConfig(sample_rate=SR))
     v = r.note_on(0, 200.0, 1.0, stage=4)
-    before = r.render(CONTROL_PERIOD * 188)  # ~0.5 s, mid-sustain: far louder than the sustain's end
+    before = r.render(CONTROL_PERIOD * 188)  # ~0.5 s, mid-sustain: far louder than the release
     r.note_off(v)  # applies at this period boundary
-    after = r.render(int(0.1 * SR))
-    window = 240  # 5 ms: one cycle of the 200 Hz tone, so the RMS does not ripple
-    rms_db = lambda x: 20 * np.log10(np.sqrt(np.mean(x[: x.size // window * window].reshape(-1, window) ** 2, axis=1)))  # noqa: E731
-    last_before, first_after = rms_db(before[-window:])[0], rms_db(after[:window])[0]
-    # Starts from where the voice was (a snapshot taken at the sustain's end drops 8 dB at once) ...
-    assert abs(first_after - last_before) < 3.0
-    envelope = rms_db(after[: int(0.03 * SR)])
-    assert np.max(np.abs(np.diff(envelope))) < 5.0  # ... and glides into the release over 20 ms
-    assert envelope[-1] < last_before - 6.0  # which here is much quieter
+    after = r.render(int(0.5 * SR))
+    last_before = rms_db(before[-240:])[0]
+    envelope = rms_db(after[: int(0.25 * SR)])
+    # No jump to the recorded release's level (8 dB below): the release starts where the voice was ...
+    assert abs(envelope[0] - last_before) < 0.5
+    assert np.max(np.abs(np.diff(envelope))) < 0.5
+    # ... and falls as the recording's does: from 1.7 s to 1.9 s, after 0.2 s.
+    amplitude = lambda t_s: 0.5 - 0.45 * t_s * (22050 / 128) / 344  # noqa: E731
+    assert envelope[40] - envelope[0] == pytest.approx(20 * np.log10(amplitude(1.9) / amplitude(1.7)), abs=0.2)
+    assert r.n_voices == 0 and not after[-CONTROL_PERIOD:].any()  # ends 0.1 s after the last frame
+
+
+def test_a_crossfade_loop_holds_the_level_for_30_s_without_clicks(tmp_path):
+    from grower.synth.held_note import click_count
+    from grower.synth.synthetic_bank import make_bank
+
+    bank = make_bank(tmp_path / "xfade", [("breathy", 300.0, 2.0, 0.02)], loop="crossfade", crossfade_s=0.15)
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    r.note_on(0, 300.0, 1.0)
+    audio = r.render(31 * SR)[SR:]
+    level = rms_db(audio, SR // 10)
+    assert level.max() - level.min() < 1.5
+    assert click_count(audio, SR) == 0
+
+
+def test_a_held_one_shot_decays_at_its_rates_and_never_loops(tmp_path):
+    from grower.synth.held_note import level_after_onset_db, max_rise_after_peak_db
+    from grower.synth.synthetic_bank import make_bank
+
+    # recorded: 2 s, the fundamental decaying 12 dB/s (harmonic k: 12 (1 + (k - 1) / 8) dB/s), a damper over the last 0.3 s
+    bank = make_bank(tmp_path / "struck", [("struck", 220.0, 2.0, 0.001)], one_shot={"struck": (-12.0, 0.3)})
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw"))
+    r.note_on(0, 220.0, 1.0, stage=1)  # the fundamental alone: one known rate
+    audio = r.render(6 * SR)
+    assert max_rise_after_peak_db(audio, SR) < 0.1
+    # 1.7 s recorded, then 1.3 s of continued decay: 3 s at 12 dB/s
+    assert level_after_onset_db(audio, SR, 3.0) == pytest.approx(-36.0, abs=0.5)
+    assert level_after_onset_db(audio, SR, 5.0) == pytest.approx(-60.0, abs=0.5)
+
+
+def test_a_one_shot_ends_by_itself_while_held_once_it_has_decayed(tmp_path):
+    from grower.synth.synthetic_bank import make_bank
+
+    bank = make_bank(tmp_path / "struck", [("struck", 220.0, 1.0, 0.0)], one_shot={"struck": (-60.0, 0.2)})
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    r.note_on(0, 220.0, 1.0)
+    r.render(int(0.5 * SR))
+    assert r.n_voices == 1
+    r.render(int(2.0 * SR))  # 100 dB below the peak after 100 / 60 = 1.7 s
+    assert r.n_voices == 0
 
 
 def test_voice_stealing_is_click_free_and_takes_the_oldest_released_first(bank):
@@ -169,7 +240,7 @@ def test_voice_stealing_is_click_free_and_takes_the_oldest_released_first(bank):
     r.note_on(0, 110.0, 0.3, stage=8)  # a fourth: steals the released one, not the oldest held
     after = r.render(int(0.3 * SR))
     assert r.n_voices == 3
-    assert set(r.voice_id[r.active].tolist()) == {ids[0], ids[2], ids[2] + 1}
+    assert set(r.voices.voice_id[r.voices.active].tolist()) == {ids[0], ids[2], ids[2] + 1}
     steady = second_difference(after[-int(0.1 * SR):]).max()
     assert second_difference(np.concatenate([before[-200:], after[: int(0.05 * SR)]])).max() <= steady * 1.5
 
@@ -237,7 +308,7 @@ def test_a_timed_note_on_starts_on_its_exact_sample(bank):
 
 
 def test_set_voice_moves_pitch_and_expression(bank):
-    r = Renderer(bank, RenderConfig(sample_rate=SR, level_mode="raw"))
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw"))
     voice = r.note_on(1, 200.0, 1.0, stage=1)
     before = r.render(SR // 2)[SR // 4:]
     r.set_voice(voice, pitch_hz=250.0, expression=0.5)

@@ -1,10 +1,12 @@
 """Pitch, loudness and the checks that decide whether a file holds one stable tone."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from grower.training.config import FeatureConfig
-from grower.training.features import analyse
+from grower.training.features import analyse, trim_notice
 from grower.training.tone_file import ToneFileError
 
 from ..conftest import harmonic_tone
@@ -63,3 +65,32 @@ def test_harmonic_analysis_reads_the_partials_amplitudes():
     ratios_db = 20 * np.log10(middle[:5] / middle[0])
     np.testing.assert_allclose(ratios_db, 20 * np.log10(1 / np.arange(1, 6)), atol=0.5)
     assert middle[12:].max() < 1e-3 * middle[0]
+
+
+def test_a_failing_pitch_estimate_is_a_tone_file_error():
+    # At 96 kHz a 30 Hz period no longer fits yin's 2048-sample frame: librosa refuses with its own error.
+    config = dataclasses.replace(CONFIG, sample_rate=96000)
+    with pytest.raises(ToneFileError, match=r"^no pitch estimate \(fmin=30\.000 is too small"):
+        analyse(harmonic_tone(220.0, 1.0, 96000), config, 64, 64)
+
+
+def test_leading_and_trailing_silence_are_trimmed_before_analysis():
+    sr = CONFIG.sample_rate
+    tone = harmonic_tone(220.0, 1.0)
+    padded = np.concatenate([np.zeros(int(1.5 * sr), np.float32), tone, np.zeros(int(2.0 * sr), np.float32)])
+    features = analyse(padded, CONFIG, 64, 64)
+    assert features.trimmed_start_s == pytest.approx(1.5, abs=0.003)  # up to the onset, less 2 ms
+    assert features.trimmed_end_s == pytest.approx(2.0, abs=0.06)  # the tone's own fade is kept, and 50 ms after it
+    kept = features.trimmed(padded, sr)
+    assert features.n_frames == 1 + kept.size // CONFIG.hop_size
+    alone = analyse(tone, CONFIG, 64, 64)
+    assert abs(cents(features.tone_f0_hz, alone.tone_f0_hz)) < 1.0
+    assert trim_notice(features, "late.wav") == "trimmed 1.50 s of leading and 1.95 s of trailing silence from late.wav"
+    assert trim_notice(alone, "tone.wav") is None
+
+
+def test_a_note_too_short_after_its_leading_silence_is_a_tone_file_error():
+    sr = CONFIG.sample_rate
+    audio = np.concatenate([np.zeros(int(1.5 * sr), np.float32), harmonic_tone(220.0, 0.3)])
+    with pytest.raises(ToneFileError, match=r"^too short: 0\.30 s of sound after 1\.50 s of leading silence"):
+        analyse(audio, CONFIG, 64, 64)

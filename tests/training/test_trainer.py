@@ -90,3 +90,29 @@ def test_a_tone_stops_when_its_loss_stops_improving():
     state = train(tones, config, RunConfig(), progress=False)
     assert state.stop_reason == "converged"
     assert state.step == 11  # the first step at which a window-long comparison exists
+
+
+def test_the_warm_start_shows_its_own_bar_advancing_step_by_step(capsys):
+    config = small_config(max_steps=2, warm_start_steps=7)
+    tones = [prepared(220.0, config)]
+    train(tones, config, RunConfig(), progress=True)
+    err = capsys.readouterr().err
+    assert "warm start: 100%" in err and "7/7" in err  # then the spectral steps' bar
+    assert "training: 100%" in err and "2/2" in err
+    assert err.index("warm start") < err.index("training")
+    train(tones, config, RunConfig(), progress=False)
+    assert capsys.readouterr().err == ""  # --quiet: no bars
+
+
+def test_after_a_second_ctrl_c_training_raises_instead_of_returning():
+    config = small_config(max_steps=50)
+    tones = [prepared(220.0, config)]
+
+    class Forced:
+        requested = forced = True
+
+        def check(self):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(tones, config, RunConfig(), progress=False, interrupt=Forced())

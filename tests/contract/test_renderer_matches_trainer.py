@@ -4,7 +4,8 @@ import numpy as np
 import torch
 
 from grower.synth.bank import load_bank
-from grower.synth.grow import recording
+from grower.synth.grow_cli import recording
+from grower.synth.render_params import RenderParams
 from grower.synth.renderer import RenderConfig, Renderer
 from grower.synth.spectral import log_spectral_distance_db
 from grower.training.cli import main as train
@@ -40,7 +41,7 @@ def test_the_renderer_matches_the_trainers_synthesis(tmp_path, write_tone):
     white = torch.rand(1, f0.shape[1] - 1, hop, generator=generator) * 2 - 1
     trained = render({k: v.double() for k, v in controls.items()}, f0, phase, white.double(), sr, hop)
 
-    renderer = Renderer(bank, RenderConfig(sample_rate=sr, level_mode="raw"))
+    renderer = Renderer(bank, RenderConfig(sample_rate=sr), RenderParams(level_mode="raw"))
     harmonic = recording(renderer, 0, noise=False)
     noise = recording(renderer, 0, harmonic=False)
     n = min(harmonic.size, trained["harmonic"].shape[1])

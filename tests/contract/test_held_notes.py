@@ -1,0 +1,134 @@
+"""Held notes of real sampled instruments behave as their recordings do.
+
+Notes of a General MIDI SoundFont, rendered by fluidsynth at test time
+(grower.synth.gm_tones), go through grower-train and are held in the
+renderer: struck and plucked ones for 10 s, sustained ones for 30 s. The
+measures are grower.synth.held_note's; benchmarks/bench_envelopes.py prints
+them all. Skipped, saying why, where fluidsynth or a SoundFont is missing.
+"""
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pytest
+import soundfile
+
+from grower.server.play import main as play
+from grower.synth import gm_tones, held_note
+from grower.synth.bank import load_bank
+from grower.synth.render_params import RenderParams
+from grower.synth.renderer import RenderConfig, Renderer
+from grower.training.cli import main as train
+
+from ..conftest import harmonic_tone
+
+pytestmark = pytest.mark.skipif(gm_tones.unavailable() is not None, reason=gm_tones.unavailable() or "")
+
+SR = 22050  # recordings and training
+OUT_SR = 48000  # renders
+HOLD_S, TOTAL_S = 3.0, 4.0  # the recorded note-off, and the MIDI file's length (fluidsynth adds 2 s of silence)
+STRUCK = ("piano", "marimba", "guitar")
+SUSTAINED = ("clarinet", "flute", "trumpet", "breathy")  # breathy: a procedural tone with vibrato and a strong noise part
+STEPS = "30"
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """Train on one thread: on a shared 2-core machine, two torch threads contending cost 10x."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def train_quietly(*argv) -> str:
+    """Run grower-train; returns what it said on stderr."""
+    said = io.StringIO()
+    with one_torch_thread(), contextlib.redirect_stderr(said):
+        assert train([*map(str, argv), "--steps", STEPS, "--quiet", "--no-cache"]) == 0
+    return said.getvalue()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """(bank, {name: recording [n] at SR}, folder): every instrument and a breathy tone, trained in one run."""
+    folder = tmp_path_factory.mktemp("held")
+    tones = folder / "tones"
+    tones.mkdir()
+    recordings = {name: gm_tones.render_note(name, HOLD_S, TOTAL_S, SR) for name in gm_tones.INSTRUMENTS}
+    breathy = harmonic_tone(330.0, HOLD_S, SR, noise_level=0.08, vibrato_cents=25.0)
+    recordings["breathy"] = np.concatenate([breathy, np.zeros(SR, np.float32)])
+    for name, audio in recordings.items():
+        soundfile.write(str(tones / f"{name}.wav"), audio, SR)
+    train_quietly(tones, "--out", folder / "bank")
+    return load_bank(folder / "bank"), recordings, folder
+
+
+def held(bank, name: str, seconds: float) -> np.ndarray:
+    """[n] at OUT_SR: the tone held for seconds at its own pitch, every harmonic, levels as learned."""
+    names = [t.entry.name for t in bank.tones]
+    renderer = Renderer(bank, RenderConfig(sample_rate=OUT_SR), RenderParams(level_mode="raw"))
+    renderer.note_on(names.index(name), bank.tone(name).entry.f0_hz, 1.0)
+    return renderer.render(int(seconds * OUT_SR))
+
+
+@pytest.mark.parametrize("name", STRUCK)
+def test_a_held_struck_or_plucked_note_decays_as_recorded_and_on_past_the_recording(trained, name):
+    bank, recordings, _ = trained
+    assert bank.tone(name).entry.envelope == "one-shot"
+    audio = held(bank, name, 10.0)
+    at_3_s = held_note.level_after_onset_db(audio, OUT_SR, 3.0)
+    if name != "guitar":  # this SoundFont's nylon guitar is itself only 20 dB down after 3 s
+        assert at_3_s <= -25.0
+    recorded = held_note.level_after_onset_db(recordings[name], SR, HOLD_S - 0.1)  # just before the recorded note-off
+    if recorded > -60.0:
+        assert held_note.level_after_onset_db(audio, OUT_SR, HOLD_S - 0.1) == pytest.approx(recorded, abs=3.0)
+    else:  # the marimba has faded out by then; so has its held note
+        assert held_note.level_after_onset_db(audio, OUT_SR, HOLD_S - 0.1) <= -60.0
+    assert held_note.max_rise_after_peak_db(audio, OUT_SR) <= 1.0
+    assert held_note.level_after_onset_db(audio, OUT_SR, 6.0) <= max(at_3_s - 10.0, -60.0)  # it decays on; it never loops back
+    assert held_note.click_count(audio, OUT_SR) == 0
+
+
+@pytest.mark.parametrize("name", SUSTAINED)
+def test_a_held_sustained_note_keeps_its_recordings_level_without_loop_modulation_or_clicks(trained, name):
+    bank, recordings, _ = trained
+    entry = bank.tone(name).entry
+    assert entry.envelope == "sustain"
+    audio = held(bank, name, 30.0)
+    start_s = 0.5  # past every attack here
+    recording, recorded_sustain = recordings[name], (start_s, HOLD_S - 0.1)
+    # The level's range over the 30 s is the recording's own, within 1 dB ...
+    ptp = held_note.peak_to_peak_db(audio, OUT_SR, start_s, 30.0)
+    assert ptp == pytest.approx(held_note.peak_to_peak_db(recording, SR, *recorded_sustain), abs=1.0)
+    # ... and what repeats at the loop's period is no more than the recording's sustain has at such lags.
+    period_s = (entry.sustain_end_s - entry.sustain_start_s) * (2 if entry.loop == "ping-pong" else 1)
+    looped = held_note.periodic_modulation_db(audio, OUT_SR, start_s, 30.0, period_s)
+    natural = held_note.periodic_modulation_range_db(recording, SR, *recorded_sustain, np.arange(0.1, 1.4, 0.01))
+    assert looped <= natural + 0.1
+    assert held_note.click_count(audio, OUT_SR, start_s) == 0
+
+
+def test_leading_silence_is_trimmed_said_and_never_heard(tmp_path):
+    tones = tmp_path / "tones"
+    tones.mkdir()
+    soundfile.write(str(tones / "late_piano.wav"), gm_tones.render_note("piano", 2.0, 3.5, SR, lead_in_s=1.5), SR)
+    soundfile.write(str(tones / "flute.wav"), gm_tones.render_note("flute", 1.5, 2.0, SR), SR)
+    said = train_quietly(tones, "--out", tmp_path / "bank", "--envelope", "one-shot")
+    assert "trimmed 1.50 s of leading and " in said and f"silence from {tones / 'late_piano.wav'}" in said
+    document = json.loads((tmp_path / "bank" / "bank.json").read_text())
+    assert document["config"]["envelope"] == {"envelope": "one-shot"}
+    assert [t["envelope"] for t in document["tones"]] == ["one-shot", "one-shot"]  # the flute too, by --envelope
+    late = next(t for t in document["tones"] if t["name"] == "late_piano")
+    assert late["onset_s"] < 0.005 and late["duration_s"] < 2.5
+    # grower-play: key 60 is the lowest tone, the piano; note-on at 0.5 s
+    gm_tones.note_file(tmp_path / "note.mid", program=0, key=60, hold_s=1.0, total_s=2.0, lead_in_s=0.5)
+    assert play([str(tmp_path / "note.mid"), str(tmp_path / "bank"), "--out", str(tmp_path / "out.wav"), "--quiet"]) == 0
+    audio, rate = soundfile.read(str(tmp_path / "out.wav"))
+    assert 0.0 <= held_note.onset_latency_s(audio, rate, 0.5) <= 0.005
