@@ -33,17 +33,16 @@ import mido
 import numpy as np
 from pythonosc.osc_message import OscMessage
 
-
-from grower.server.audio import NullOutputThread  # noqa: E402
-from grower.server.dispatch import Dispatcher  # noqa: E402
-from grower.server.engine import Engine  # noqa: E402
-from grower.server.midi import MidiPerformer  # noqa: E402
-from grower.server.osc import OscServerThreads, build_message  # noqa: E402
-from grower.server.player import Player  # noqa: E402
-from grower.server.protocol import FAIL, STATUS_REPLY  # noqa: E402
-from grower.synth.bank import load_bank  # noqa: E402
-from grower.synth.renderer import RenderConfig  # noqa: E402
-from grower.synth.synthetic_bank import benchmark_bank  # noqa: E402
+from grower.server.audio import NullOutputThread
+from grower.server.dispatch import Dispatcher
+from grower.server.engine import Engine
+from grower.server.midi import MidiPerformer
+from grower.server.osc import OscServerThreads, build_message
+from grower.server.player import Player
+from grower.server.protocol import FAIL, STATUS_REPLY
+from grower.synth.bank import load_bank
+from grower.synth.renderer import RenderConfig
+from grower.synth.synthetic_bank import benchmark_bank
 
 SR, BLOCK = 48000, 256
 

@@ -30,6 +30,7 @@ from grower.synth.bank import (
 )
 from grower.synth.controls import harmonic_amplitudes
 from grower.synth.spectral import log_spectral_distance_db
+from grower.synth.wav import write_wav
 
 from . import report
 from .bank_folder import failure_reason
@@ -113,8 +114,8 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
     lsd_db = log_spectral_distance_db(target, audio)
 
     def write_report(directory: Path) -> None:
-        report.write_wav(directory / f"{name}{TARGET_WAV}", target, sample_rate)
-        report.write_wav(directory / f"{name}{RECONSTRUCTION_WAV}", audio, sample_rate)
+        write_wav(directory / f"{name}{TARGET_WAV}", target, sample_rate)
+        write_wav(directory / f"{name}{RECONSTRUCTION_WAV}", audio, sample_rate)
         report.plot_tone(directory / f"{name}{FIGURE}", name, target, audio, distribution, sample_rate, hop, lsd_db, f0_hz=features.tone_f0_hz, segments=segments)
 
     training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=round(lsd_db, 3))

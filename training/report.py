@@ -20,7 +20,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from grower.synth.spectral import harmonic_levels_db, stft_magnitude  # noqa: E402
-from grower.synth.wav import write_wav  # noqa: E402, F401  (the report's audio goes through the one WAV writer)
 
 SPECTROGRAM_RANGE_DB = 90.0
 LOWEST_PLOTTED_HZ = 20.0

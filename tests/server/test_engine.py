@@ -83,7 +83,6 @@ def test_non_finite_samples_are_never_played_and_their_renderer_is_dropped(bank_
 
 
 def test_a_fading_renderer_that_fails_is_dropped_and_the_new_bank_plays_on(bank_dir, monkeypatch):
-    from grower.synth.bank import load_bank
     from grower.synth.renderer import RenderConfig, Renderer
     from grower.synth.synthetic_bank import make_bank
 
