@@ -58,7 +58,7 @@ class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="grower-serve", description="Play a timbre bank live: MIDI and OSC in, audio out.",
                                 formatter_class=DefaultsHelpFormatter)
-    p.add_argument("bank_dir", type=Path, nargs="?", help="bank folder written by grower-train")
+    p.add_argument("bank_dir", type=Path, nargs="?", metavar="BANK_DIR", help="bank folder written by grower-train")
     p.add_argument("--audio", choices=("device", "null"), default="device", help="device: sounddevice output; null: no device, paced in real time")
     p.add_argument("--device", default=None, metavar="DEV", help="output device name or index (see --list-devices); default: the system's")
     p.add_argument("--list-devices", action="store_true", help="list audio devices and exit")
@@ -84,6 +84,12 @@ def parse_args(argv):
         p.error("--stage-cc must be a controller number 0..119")
     if not 16 <= args.block_size <= 8192:
         p.error("--block-size must be within 16..8192")
+    if not 0 <= args.osc_port <= 65535 or (args.oscquery_port is not None and not 0 <= args.oscquery_port <= 65535):
+        p.error("--osc-port and --oscquery-port must be within 0..65535")
+    if args.max_voices < 1:
+        p.error("--max-voices must be at least 1")
+    if not 0 <= args.root_key <= 127:
+        p.error("--root-key must be a MIDI key 0..127")
     if args.kbm is not None and args.scl is None:
         p.error("--kbm needs --scl")
     return args

@@ -297,7 +297,8 @@ class Dispatcher:
 
             self._later(r, load)
 
-        # The tones are read when the load runs: after any bank load sent before it.
+        # The tones are those the player holds when the load runs. A bank load sent just before may
+        # not be swapped in yet; Player.set_keymap then refits the map to the new tones.
         self.loader.load(lambda: prepare_tuning(self.engine.player.tone_f0_hz, scl, kbm), short_text(scl), loaded,
                          lambda message: self.fail(r.command.address, message, r.reply_to))
 

@@ -353,6 +353,19 @@ class OscServerThreads:
             handle_datagram(self.dispatcher, data, sender)
 
     def _send(self) -> None:
+        """The sending thread: replies, notifications, summaries and meters. A bug in one pass is
+        shown once and the thread carries on, so replies never stop for good."""
+        failed = False
+        while True:
+            try:
+                self._send_loop()
+                return
+            except Exception:  # noqa: BLE001 - a bug: show it once, keep replying
+                if not failed:
+                    traceback.print_exc()
+                    failed = True
+
+    def _send_loop(self) -> None:
         replies, item, clients = self.engine.replies, (), self.engine.clients
         while True:
             if not item:

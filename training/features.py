@@ -73,11 +73,6 @@ def trim_notice(features: ToneFeatures, path) -> str | None:
     return f"trimmed {' and '.join(parts)} silence from {path}"
 
 
-def n_frames_for(n_samples: int, hop_size: int) -> int:
-    """Centred frames covering n_samples: frame m at sample m * hop_size."""
-    return 1 + n_samples // hop_size
-
-
 def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_bands: int, interrupt=None) -> ToneFeatures:
     """All features of one tone. audio: [n_samples] float32 at config.sample_rate.
 

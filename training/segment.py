@@ -100,12 +100,6 @@ class Segments:
             release_start_s=round(self.release_start_s, 4),
         )
 
-    @property
-    def loop_period_s(self) -> float:
-        """Seconds after which a held sustain repeats: the loop, or twice it for ping-pong."""
-        length = self.sustain_end_s - self.sustain_start_s
-        return 2.0 * length if self.loop == "ping-pong" else length
-
 
 # -- Trimming the recording ------------------------------------------------------------
 

@@ -23,6 +23,9 @@ from . import hostile
 from .conftest import HANDLED, HANG, TRACEBACK, record
 
 STATUS_WITHIN_S = 1.0
+# A flood case's status request waits behind tens of thousands of messages the server
+# must read and refuse first (0.4 s on a quiet 2-core machine): it gets more room on a busy one.
+FLOOD_STATUS_WITHIN_S = 5.0
 HOLD_S, GAP_S = 0.3, 0.3
 
 
@@ -64,13 +67,13 @@ def replies_until_status(client, within_s: float) -> tuple[list, dict | None]:
     return replies, None
 
 
-def finish_case(served: Served, name: str) -> tuple[list, dict]:
+def finish_case(served: Served, name: str, within_s: float = STATUS_WITHIN_S) -> tuple[list, dict]:
     """The case's checks: status within 1 s, then a held note (checked in the recording at the end)."""
     asked = time.monotonic()
-    replies, status = replies_until_status(served.client, STATUS_WITHIN_S)
+    replies, status = replies_until_status(served.client, within_s)
     served.status_s[name] = time.monotonic() - asked
     outcome = record(name, HANDLED if status is not None else HANG)
-    assert outcome == HANDLED, f"{name}: no status within {STATUS_WITHIN_S} s"
+    assert outcome == HANDLED, f"{name}: no status within {within_s} s"
     served.client.send("/grower/voice/on", 900, 200.0, 1.0)
     time.sleep(HOLD_S)
     served.client.send("/grower/panic")
@@ -112,7 +115,7 @@ def test_floods_of_bad_datagrams_are_counted_exactly_and_answered_at_a_bounded_r
     for packet in packets + flood:
         client.send_raw(packet)
     time.sleep(0.2)
-    replies, status = finish_case(served, "server/datagram-flood")
+    replies, status = finish_case(served, "server/datagram-flood", FLOOD_STATUS_WITHIN_S)
     fails = [values for address, values in replies if address == FAIL]
     assert status["errors"] - before["errors"] == len(packets) + 3 * 5400
     assert len(fails) < 400  # at most 100 a second, and a summary
@@ -134,7 +137,7 @@ def test_thousands_of_far_future_bundles_are_refused_or_capped_and_the_server_st
     for packet in far + near:
         client.send_raw(packet)
     sent_s = time.monotonic() - started
-    replies, status = finish_case(served, "server/far-future-bundles")
+    replies, status = finish_case(served, "server/far-future-bundles", FLOOD_STATUS_WITHIN_S)
     n_near = 100 * len(near)
     assert status["errors"] - before["errors"] == 30_000 + (n_near - MAX_TIMED_COMMANDS)
     horizon = [text for address, (where, text) in replies if address == FAIL and where == "/grower/note/on"]

@@ -255,7 +255,7 @@ def test_status_reports_voices_bank_stage_and_counts(in_process, client):
     status = client.status()
     assert list(status) == [f.key for f in STATUS_REPLY.fields]
     assert status["voices"] == 2 and status["bank"] == "bank" and status["stage"] == 12.0
-    assert status["messages"] >= 6 and status["underflows"] >= 0 and 0 < status["cpu_percent"] < 100
+    assert status["messages"] >= 6 and status["underflows"] >= 0 and status["cpu_percent"] > 0
     later = client.status()
     assert later["messages"] == status["messages"] + 1
     client.send("/grower/panic")
@@ -440,9 +440,9 @@ def test_a_load_past_the_timeout_fails_and_the_server_answers_meanwhile(bank_dir
     server.dispatcher.loader.timeout_s = 0.2
     server.wait_for_loads = False
     client = server.client()
-    started = time.monotonic()
     client.send("/grower/bank/load", "slow")
-    assert client.request("/grower/status")[0] == STATUS_REPLY.address and time.monotonic() - started < 0.1
+    assert client.request("/grower/status")[0] == STATUS_REPLY.address
+    assert server.dispatcher.loader.busy  # answered while the load is still reading
     assert server.dispatcher.loader.wait_idle(5)
     assert client.receive_all() == [(FAIL, ["/grower/bank/load", f"{bank_dir.parent / 'slow'}: not read within 0.2 s "
                                             "(a file that never ends or a stalled disk?)"])]

@@ -170,3 +170,18 @@ def test_help_shows_every_flag_with_its_help_and_default(capsys):
     assert "(default: None)" not in text and "(default: False)" not in text
     options = text[text.index("options:"):].split("\n  -")[1:]
     assert all(len(option.split()) > 2 for option in options), [o for o in options if len(o.split()) <= 2]  # a help text each
+
+
+def test_flags_out_of_range_are_one_usage_line_not_a_traceback(bank_dir, capsys):
+    import pytest
+
+    from grower.server.cli import parse_args
+
+    for flags, reason in ((["--osc-port", "70000"], "--osc-port and --oscquery-port must be within 0..65535"),
+                          (["--oscquery-port", "-1"], "--osc-port and --oscquery-port must be within 0..65535"),
+                          (["--max-voices", "0"], "--max-voices must be at least 1"),
+                          (["--root-key", "200"], "--root-key must be a MIDI key 0..127")):
+        with pytest.raises(SystemExit) as stop:
+            parse_args([str(bank_dir), *flags])
+        assert stop.value.code == 2
+        assert capsys.readouterr().err.strip().splitlines()[-1] == f"grower-serve: error: {reason}"

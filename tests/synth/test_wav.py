@@ -44,3 +44,19 @@ def test_a_stream_appears_only_when_closed_and_an_aborted_one_leaves_nothing(tmp
             stream.write(np.zeros(8, np.float32))
             raise RuntimeError("stopped")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.wav"]
+
+
+def test_written_files_and_folders_get_the_permissions_a_plain_open_would_give(tmp_path):
+    import os
+
+    from grower.synth.atomic import atomic_directory
+
+    mask = os.umask(0o022)
+    try:
+        write_wav(tmp_path / "shared.wav", np.zeros(10), 8000)
+        with atomic_directory(tmp_path / "folder") as folder:
+            (folder / "x").write_text("x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "shared.wav").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "folder").stat().st_mode & 0o777 == 0o755
