@@ -20,7 +20,7 @@ import numpy as np
 
 from grower.synth.bank import BankError, load_bank
 from grower.synth.renderer import RenderConfig
-from grower.synth.wav import write_wav
+from grower.synth.wav import fit_peak, write_wav
 
 from .player import Player
 
@@ -104,9 +104,7 @@ def main(argv=None) -> int:
         return 0
     from .audio import AudioUnavailable, play_buffer  # sounddevice only when playing
 
-    peak = float(np.max(np.abs(audio), initial=0.0))
-    if peak > 0.999:
-        audio = audio * (0.999 / peak)
+    audio, _ = fit_peak(audio)  # as a written audition would be
     if not args.quiet:
         print(f"playing {len(bank.tones)} tones ({names}), then a growing chord: {audio.size / args.sample_rate:.1f} s (Ctrl-C stops)")
     try:

@@ -29,9 +29,9 @@ from pathlib import Path
 
 from .clients import TooManyClients
 from .engine import Engine
-from .loader import LoaderThread, prepare_bank, prepare_tuning, short_text
+from .loader import LoaderThread, prepare_bank, prepare_tuning
 from .protocol import (BY_ADDRESS, DONE_REPLY, FAIL_REPLY, HORIZON_S, MAX_TIMED_COMMANDS, N_HARMONICS, STATUS_REPLY, SYNCED_REPLY,
-                       Command, ProtocolError, Timing, parse_args, velocity_unit)
+                       Command, ProtocolError, Timing, parse_args, short_text, velocity_unit)
 from .tuning import bank_keymap
 
 MAX_PATH_CHARS = 4096  # PATH_MAX on Linux: no longer path names a file

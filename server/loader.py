@@ -34,7 +34,7 @@ import numpy as np
 from grower.synth.bank import Bank, BankError, load_bank
 from grower.synth.renderer import RenderConfig, Renderer
 
-from .protocol import LOAD_TIMEOUT_S
+from .protocol import LOAD_TIMEOUT_S, reason_of, short_text
 from .tuning import KeyMap, TuningLoadError, scala_keymap
 
 MAX_STUCK_LOADS = 2  # loads abandoned after their timeout and still running; past this, loads are refused
@@ -46,29 +46,6 @@ MAX_PROBE_PEAK = 16.0  # peak sample a voice may reach at velocity 1 (24 dB past
 
 class LoadError(Exception):
     """A bank or tuning that cannot be used: one line naming it and the reason."""
-
-
-def short_text(text: str, limit: int = 200) -> str:
-    """text on one line (control characters shown as '?'), its middle cut when it is longer than limit."""
-    text = str(text)
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else "?" for c in text)
-    if len(text) <= limit:
-        return text
-    keep = (limit - 3) // 2
-    return f"{text[:keep]}...{text[-keep:]}"
-
-
-def reason_of(error: BaseException) -> str:
-    """An unexpected exception as a reason a person can read: its message, without class names or errno."""
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror[:1].lower() + error.strerror[1:]
-    if isinstance(error, MemoryError):
-        return "it needs more memory than there is"
-    if isinstance(error, RecursionError):
-        return "it is nested too deeply"
-    lines = str(error).strip().splitlines()
-    return short_text(lines[0], 160) if lines else "an unexpected error"
 
 
 # -- what a load does ----------------------------------------------------------------

@@ -347,6 +347,32 @@ def velocity_unit(value: int | float) -> float:
     return float(value)
 
 
+# -- One-line messages: every /grower/fail and every error line is one readable line ----------
+
+
+def short_text(text: str, limit: int = 200) -> str:
+    """text on one line (control characters shown as '?'), its middle cut when it is longer than limit."""
+    text = str(text)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else "?" for c in text)
+    if len(text) <= limit:
+        return text
+    keep = (limit - 3) // 2
+    return f"{text[:keep]}...{text[-keep:]}"
+
+
+def reason_of(error: BaseException) -> str:
+    """An unexpected exception as a reason a person can read: its message, without class names or errno."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror[:1].lower() + error.strerror[1:]
+    if isinstance(error, MemoryError):
+        return "it needs more memory than there is"
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply"
+    lines = str(error).strip().splitlines()
+    return short_text(lines[0], 160) if lines else "an unexpected error"
+
+
 def markdown() -> str:
     """docs/osc.md, from the table."""
     from grower.synth.renderer import CONTROL_PERIOD  # the synth owns the period; imported here only, as it loads numba

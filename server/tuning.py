@@ -36,6 +36,8 @@ import numpy as np
 
 from grower.synth.file_kind import file_kind
 
+from .protocol import reason_of, short_text
+
 N_KEYS = 128
 MAX_TUNING_FILE_BYTES = 1 << 20  # a 1 MiB .scl holds some 50 000 degrees
 
@@ -97,7 +99,7 @@ def scala_keymap(tone_f0_hz: np.ndarray, scl_path: Path, kbm_path: Path | None =
     try:
         scale = tuning_library.parse_scl_data(scl_text)
     except tuning_library.TuningError as error:
-        raise TuningLoadError(f"{_label(scl_path)}: not a usable .scl file: {_reason(error)}") from None
+        raise TuningLoadError(f"{_label(scl_path)}: not a usable .scl file: {reason_of(error)}") from None
     for degree, tone in enumerate(scale.tones, start=1):
         if not (math.isfinite(tone.cents) and math.isfinite(tone.float_value) and tone.float_value > 0):
             raise TuningLoadError(f"{_label(scl_path)}: not a usable .scl file: degree {degree} ({_tone_text(tone)}) "
@@ -109,7 +111,7 @@ def scala_keymap(tone_f0_hz: np.ndarray, scl_path: Path, kbm_path: Path | None =
             tuning = tuning_library.Tuning(scale, tuning_library.parse_kbm_data(kbm_text))
         frequency = np.array([tuning.frequency_for_midi_note(k) if tuning.is_midi_note_mapped(k) else np.nan for k in range(N_KEYS)])
     except tuning_library.TuningError as error:
-        raise TuningLoadError(f"{_label(kbm_path or scl_path)}: not a usable tuning: {_reason(error)}") from None
+        raise TuningLoadError(f"{_label(kbm_path or scl_path)}: not a usable tuning: {reason_of(error)}") from None
     mapped = ~np.isnan(frequency)
     if not mapped.any():
         raise TuningLoadError(f"{_label(kbm_path or scl_path)}: the tuning maps no key")
@@ -117,8 +119,8 @@ def scala_keymap(tone_f0_hz: np.ndarray, scl_path: Path, kbm_path: Path | None =
     if bad.size:
         key = int(bad[0])
         raise TuningLoadError(f"{_label(kbm_path or scl_path)}: the tuning gives key {key} no usable frequency ({frequency[key]:g} Hz)")
-    name = _printable(scale.description or Path(scl_path).name, 100)
-    unfitted = KeyMap(frequency, np.zeros(N_KEYS, int), f"Scala {_printable(Path(scl_path).name, 100)} ({scale.count} notes: {name})", np.zeros(0))
+    name = short_text(scale.description or Path(scl_path).name, 100)
+    unfitted = KeyMap(frequency, np.zeros(N_KEYS, int), f"Scala {short_text(Path(scl_path).name, 100)} ({scale.count} notes: {name})", np.zeros(0))
     return refit_keymap(unfitted, tone_f0_hz)
 
 
@@ -136,7 +138,7 @@ def read_tuning_text(path: Path, kind: str) -> str:
     except FileNotFoundError:
         raise TuningLoadError(f"{label}: no such {kind} file") from None
     except (OSError, ValueError) as error:
-        raise TuningLoadError(f"{label}: cannot be read as a {kind} file ({_reason(error)})") from None
+        raise TuningLoadError(f"{label}: cannot be read as a {kind} file ({reason_of(error)})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -150,7 +152,7 @@ def read_tuning_text(path: Path, kind: str) -> str:
         if size > MAX_TUNING_FILE_BYTES:
             raise TuningLoadError(f"{label}: is more than {MAX_TUNING_FILE_BYTES} bytes, more than a {kind} file may be")
     except OSError as error:
-        raise TuningLoadError(f"{label}: cannot be read as a {kind} file ({_reason(error)})") from None
+        raise TuningLoadError(f"{label}: cannot be read as a {kind} file ({reason_of(error)})") from None
     finally:
         os.close(fd)
     data = b"".join(chunks)
@@ -162,24 +164,12 @@ def read_tuning_text(path: Path, kind: str) -> str:
 
 def _label(path) -> str:
     """A path as messages name it: on one line, its middle cut past 200 characters."""
-    return _printable(str(path), 200)
-
-
-def _printable(text: str, limit: int) -> str:
-    text = "".join(c if c.isprintable() else "?" for c in text)
-    return text if len(text) <= limit else f"{text[:(limit - 3) // 2]}...{text[-((limit - 3) // 2):]}"
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror[:1].lower() + error.strerror[1:]
-    lines = str(error).strip().splitlines()
-    return _printable(lines[0], 160) if lines else "unreadable"
+    return short_text(str(path), 200)
 
 
 def _tone_text(tone) -> str:
     text = getattr(tone, "string_rep", "") or (f"{tone.cents:g} cents" if math.isfinite(tone.cents) else "")
-    return _printable(text.strip(), 40) or "?"
+    return short_text(text.strip(), 40) or "?"
 
 
 def refit_keymap(keymap: KeyMap, tone_f0_hz: np.ndarray) -> KeyMap:

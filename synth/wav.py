@@ -34,12 +34,19 @@ def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> float:
     Returns the gain applied in dB: 0.0, or negative when the render peaked above PEAK.
     Raises OSError when the file cannot be written; path is then untouched.
     """
+    audio, gain_db = fit_peak(audio)
+    with atomic_file(Path(path), suffix=".wav") as tmp:
+        soundfile.write(str(tmp), audio, sample_rate, subtype=RENDER_SUBTYPE, format="WAV")
+    return gain_db
+
+
+def fit_peak(audio: np.ndarray) -> tuple[np.ndarray, float]:
+    """audio (float32, linear) scaled down to a PEAK peak if it is louder, and the gain applied in dB (0.0 or negative)."""
     audio = np.asarray(audio, np.float32)
     peak = float(np.max(np.abs(audio), initial=0.0))
-    gain = PEAK / peak if peak > PEAK else 1.0
-    with atomic_file(Path(path), suffix=".wav") as tmp:
-        soundfile.write(str(tmp), audio * gain if gain != 1.0 else audio, sample_rate, subtype=RENDER_SUBTYPE, format="WAV")
-    return 20.0 * math.log10(gain)
+    if peak <= PEAK:
+        return audio, 0.0
+    return audio * (PEAK / peak), 20.0 * math.log10(PEAK / peak)
 
 
 class WavStream:

@@ -133,16 +133,13 @@ def test_thousands_of_far_future_bundles_are_refused_or_capped_and_the_server_st
     far = [bundle(years, *[("/grower/note/on", [60 + i % 12, 100])] * 100) for i in range(300)]  # 30 000 note-ons
     soon = time.time() + HORIZON_S - 5
     near = [bundle(soon, *[("/grower/gain", [-1.0])] * 100) for i in range(MAX_TIMED_COMMANDS // 100 + 10)]
-    started = time.monotonic()
     for packet in far + near:
         client.send_raw(packet)
-    sent_s = time.monotonic() - started
     replies, status = finish_case(served, "server/far-future-bundles", FLOOD_STATUS_WITHIN_S)
     n_near = 100 * len(near)
     assert status["errors"] - before["errors"] == 30_000 + (n_near - MAX_TIMED_COMMANDS)
     horizon = [text for address, (where, text) in replies if address == FAIL and where == "/grower/note/on"]
     assert horizon and all(text.endswith(f"s ahead; the horizon is {HORIZON_S} s") for text in horizon)
-    assert sent_s < 5
 
 
 def test_the_server_played_every_held_note_finite_and_printed_no_traceback(served):

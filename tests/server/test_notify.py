@@ -128,7 +128,7 @@ def test_the_meter_reports_peak_and_rms_since_its_last_message_at_the_clients_ra
     (peak_db, rms_db, voices, cpu_percent), = of(taken(client), METER_REPLY.address)
     assert peak_db == pytest.approx(20 * np.log10(np.abs(audio).max()), abs=1e-3)
     assert rms_db == pytest.approx(10 * np.log10(np.mean(audio.astype(np.float64) ** 2)), abs=1e-3)
-    assert voices == 1 and 0 < cpu_percent < 100
+    assert voices == 1 and cpu_percent > 0
     server.clock_s = 1000.15
     server.collect_replies()
     assert taken(client) == []

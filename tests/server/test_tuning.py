@@ -90,19 +90,16 @@ def test_a_directory_given_as_scl_is_refused(tmp_path):
 
 def test_a_fifo_given_as_scl_or_kbm_is_refused_without_blocking(tmp_path):
     import os
-    import time
 
     os.mkfifo(tmp_path / "fifo.scl")
     os.mkfifo(tmp_path / "fifo.kbm")
     (tmp_path / "12.scl").write_text(TWELVE)
-    started = time.monotonic()
     with pytest.raises(TuningLoadError) as error:
-        scala_keymap(F0, tmp_path / "fifo.scl")
+        scala_keymap(F0, tmp_path / "fifo.scl")  # a blocking open would never return: nothing writes to the FIFO
     assert one_line_naming(error, tmp_path / "fifo.scl").endswith("is a FIFO, not a .scl file")
     with pytest.raises(TuningLoadError) as error:
         scala_keymap(F0, tmp_path / "12.scl", tmp_path / "fifo.kbm")
     assert one_line_naming(error, tmp_path / "fifo.kbm").endswith("is a FIFO, not a .kbm file")
-    assert time.monotonic() - started < 1.0
 
 
 @pytest.mark.parametrize("kind", ["scl", "kbm"])
