@@ -38,7 +38,11 @@ ROOT = HERE.parent
 
 
 def load_tones(tones_dir: Path, config):
-    """Yield (ToneAudio, TrainingTone) for every usable file, one at a time."""
+    """Yield (trimmed audio, TrainingTone) for every usable file, one at a time.
+
+    The audio is what grower-train trains on and compares with: the recording with the
+    leading and trailing silence its features leave out (training.pipeline.ToneRecord).
+    """
     from grower.training.features import analyse
     from grower.training.tone_file import ToneFileError, find_tone_files, read_tone
     from grower.training.tone_set import prepare_tone
@@ -49,7 +53,8 @@ def load_tones(tones_dir: Path, config):
         except ToneFileError:
             continue
         features = analyse(audio.audio, config.features, config.model.n_harmonics, config.model.n_noise_bands)
-        yield audio, prepare_tone(audio.name, audio.sha256, audio.audio, features, config)
+        kept = features.trimmed(audio.audio, audio.sample_rate)
+        yield audio.name, kept, prepare_tone(audio.name, audio.sha256, kept, features, config)
 
 
 def child_reference(tones_dir: Path, steps: int, device: str, out: Path) -> None:
@@ -66,10 +71,10 @@ def child_reference(tones_dir: Path, steps: int, device: str, out: Path) -> None
     config = GrowerConfig()
     started = time.perf_counter()
     lsd = {}
-    for audio, tone in load_tones(tones_dir, config):  # features per file, as the notebook did
+    for name, audio, tone in load_tones(tones_dir, config):  # features per file, as the notebook did
         decoder = train_reference(tone, config, steps)
         result = reconstruct(decoder, [tone], config)[0]
-        lsd[audio.name] = log_spectral_distance_db(audio.audio, result["audio"].numpy())
+        lsd[name] = log_spectral_distance_db(audio, result["audio"].numpy())
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out.write_text(json.dumps({"seconds": elapsed, "peak_rss_mb": peak_mb, "lsd_db": lsd, "torch_threads": torch.get_num_threads(), "mean": float(np.mean(list(lsd.values())))}))
@@ -81,8 +86,7 @@ def run_grower(tones_dir: Path, device: str, work: Path) -> dict:
 
     from grower.synth.bank import load_bank
     from grower.synth.spectral import log_spectral_distance_db
-    from grower.training.config import FeatureConfig
-    from grower.training.tone_file import read_tone
+    from grower.training.config import GrowerConfig
 
     bank_dir = work / "bank"
     command = [sys.executable, "-m", "grower.training.cli", str(tones_dir), "--out", str(bank_dir), "--no-cache", "--quiet", "--device", device]
@@ -95,12 +99,11 @@ def run_grower(tones_dir: Path, device: str, work: Path) -> dict:
     import soundfile
 
     lsd = {}
-    config = FeatureConfig()
+    trimmed = {name: audio for name, audio, _ in load_tones(tones_dir, GrowerConfig())}  # the same originals as the reference's
     bank = load_bank(bank_dir)
     for tone in bank.tones:
-        original = read_tone(tones_dir / tone.entry.source_file, config).audio
         rendered, _ = soundfile.read(str(bank_dir / "report" / f"{tone.entry.name}_reconstruction.wav"), dtype="float32")
-        lsd[tone.entry.name] = log_spectral_distance_db(original, rendered)
+        lsd[tone.entry.name] = log_spectral_distance_db(trimmed[tone.entry.name], rendered)
     steps = max(tone.training.steps for tone in bank.tones)
     return {"seconds": elapsed, "peak_rss_mb": usage.ru_maxrss / 1024, "lsd_db": lsd, "mean": float(np.mean(list(lsd.values()))), "steps": steps}
 
@@ -118,7 +121,7 @@ def child_variants(tones_dir: Path, device: str, out: Path) -> None:
     from grower.training.trainer import SpectralStep, new_state
 
     config = GrowerConfig()
-    tones = [tone for _, tone in load_tones(tones_dir, config)]
+    tones = [tone for _, _, tone in load_tones(tones_dir, config)]
     dev = torch.device(device)
     results = {}
     for name, dtype, compiled in (("fp32 eager", None, False), ("bf16 autocast", torch.bfloat16, False), ("fp32 compiled", None, True), ("bf16 compiled", torch.bfloat16, True)):
