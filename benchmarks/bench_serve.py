@@ -7,7 +7,9 @@
    the OSC server and the null output that grower-serve uses, in this process:
    - control: event sent -> the block holding its first sample is rendered;
    - heard: plus the output's buffering (2 blocks) and the onset's offset in its
-     block, i.e. when a device would play it.
+     block, i.e. when a device would play it;
+   at 64-, 128- and 256-sample blocks (the renderer's control period stays 128
+   samples; at 64 the controls advance every other block).
 2. Control throughput at 32 voices: a grower-serve process with --audio null,
    sent /grower/stage and /grower/voice/pitch at rising rates for 3 s each;
    prints messages answered per second, messages lost and underflows.
@@ -105,7 +107,8 @@ def latency(bank_dir: Path, block: int, trials: int = 40):
     finally:
         output.stop()
         server.stop()
-    print(f"latency, event to first sample ({trials} trials each; {block}-sample blocks at {SR} Hz, {output.n_buffers} buffers):")
+    print(f"latency, event to first sample ({trials} trials each; {block}-sample blocks at {SR} Hz, {output.n_buffers} buffers;"
+          f" {engine.underflows} underflows):")
     for path, values in results.items():
         v = np.array(values) * 1e3
         print(f"  {path:4s} control p50 {np.median(v[:, 0]):5.2f} ms  p99 {np.percentile(v[:, 0], 99):5.2f} ms"
@@ -193,7 +196,7 @@ def main():
         if bank_dir is None:
             bank_dir = Path(tmp) / "bank"
             benchmark_bank(bank_dir)
-        for block in (128, 256):
+        for block in (64, 128, 256):
             latency(bank_dir, block)
         throughput_and_memory(bank_dir, Path(tmp))
 

@@ -1,14 +1,28 @@
 """The streaming polyphonic renderer: a thin stateful shell over pure DSP.
 
-All work happens in fixed control periods of ``RenderConfig.control_period``
+Controls change in fixed control periods of ``RenderConfig.control_period``
 output samples (128 by default): events (``events``), controls and growth
-glides are evaluated at period boundaries, the oscillator kernel renders one
-period for every voice, and the noise runs through ``controls.filtered_noise``
-one period (one frame) at a time with its tails carried. ``render(n)`` serves
-any block size from a FIFO of rendered periods, so k blocks of n samples are
-exactly one block of k * n samples. A note-on starts at its exact sample,
-inside a period if need be; other events take effect at the next period
-boundary (at most 2.7 ms at 48 kHz), where every control glides or ramps anyway.
+glides are evaluated at period boundaries (one ``voices.advance_voices`` call),
+and the noise runs through ``controls.filtered_noise`` one period (one frame) at
+a time with its tails carried. The oscillator, the bulk of the work, renders
+only the samples asked for: ``render(n)`` serves any block size, a period's
+oscillator in as many spans as the blocks cut it into, and every sample comes
+out the same whatever the spans, so k blocks of n samples are exactly one block
+of k * n samples. A note-on starts at its exact sample, inside a period if need
+be; other events take effect at the next period boundary (at most 2.7 ms at
+48 kHz), where every control glides or ramps anyway.
+
+Why spans and not a FIFO of whole periods, nor a control period equal to the
+block: an audio callback must finish within its own block, so what counts is
+the dearest callback, not the average. With a FIFO, a 64-sample block renders
+a whole 128-sample period every other callback: twice the work against half
+the time, and the callbacks between idle. A control period equal to the block
+evens that out but pays the per-period control work (positions, glides,
+amplitudes, the noise filter's design: ~40 % of a period at 128 voices) twice
+as often, and it changes the sound with the block size. Rendering the
+oscillator per block and the controls per period gives the dearest callback
+the same cost as the second (one period's controls plus 64 samples of
+oscillator), the average less, and the same output at every block size.
 
 A voice plays its tone's learned control trajectory (``tone_table``) at its own
 pitch: the attack, then, while the note is held, the sustain region looped (a
@@ -31,11 +45,11 @@ from .bank import Bank
 from .events import EventQueue
 from .growth import MAX_EQUAL_BOOST, noise_gain
 from .noise_filter import filter_period, impulse_response_basis
-from .oscillator import noise_power, render_partials, voice_amplitudes
+from .oscillator import render_partials
 from .render_params import RenderParams, checked
 from .tone_table import FrameControls, ToneTable
-from .voice_slots import VoiceSlots
-from .voices import advance_glides, stage_target, voice_controls
+from .voice_slots import SPARE_SLOTS, VoiceSlots
+from .voices import advance_voices, stage_target, voice_controls
 
 CONTROL_PERIOD = 128  # default output samples per control update (2.7 ms at 48 kHz)
 
@@ -96,11 +110,24 @@ class Renderer:
         self.voices = VoiceSlots(self.config.max_voices, self.n_harmonics, self.table.n_noise_bands)
         self.events = EventQueue()
         self.noise_tail = np.zeros(self.tail_size)  # the summed noise filter's tail
-        self.fifo = np.zeros(0, np.float32)
+        # The period being played, as advance_voices left it for the oscillator; position:
+        # its samples already handed out (the period is fresh at 0, used up at period).
+        period, n_slots = self.config.control_period, self.config.max_voices + SPARE_SLOTS
+        self.position = period
+        self.period_noise = np.zeros(period, np.float32)  # the period's noise, whole
+        self.period_voices = 0  # voices the oscillator plays this period: rows 0 .. period_voices - 1 below
+        self.period_phase_rad = np.zeros(n_slots)
+        self.period_omega_rad = np.zeros(n_slots)
+        self.period_amp_start = np.zeros((n_slots, self.n_harmonics), np.float32)
+        self.period_amp_end = np.zeros((n_slots, self.n_harmonics), np.float32)
+        self.period_n_active = np.zeros(n_slots, np.int64)
+        self.period_onset = np.zeros(n_slots, np.int64)
+        self.period_silent = np.zeros(n_slots, bool)
+        self.period_power = np.zeros(self.n_out_bands)  # the summed noise filter's power response
         self.rng = np.random.default_rng(self.config.seed)
         self.next_id = 1
         self.sample_clock = 0  # samples handed out by render()
-        self.rendered_samples = 0  # samples rendered, including those waiting in the FIFO
+        self.rendered_samples = 0  # samples up to the end of the period begun last (its events are applied)
 
     @property
     def params(self) -> RenderParams:
@@ -119,7 +146,9 @@ class Renderer:
     @property
     def is_silent(self) -> bool:
         """Nothing sounding, queued or ringing: further output is zeros until the next event."""
-        return not (self.voices.active.any() or self.events or self.noise_tail.any() or self.fifo.any())
+        rest = self.period_noise[self.position:]
+        return not (self.voices.active.any() or self.events or self.noise_tail.any() or rest.any()
+                    or (self.period_voices and self.position < self.config.control_period))
 
     # -- events --------------------------------------------------------------------
 
@@ -277,59 +306,64 @@ class Renderer:
 
     def render(self, n_samples: int) -> np.ndarray:
         """The next n_samples of output: [n_samples] float32 mono."""
-        while self.fifo.shape[0] < n_samples:
-            self.fifo = np.concatenate([self.fifo, self._render_period()])
-        out, self.fifo = self.fifo[:n_samples], self.fifo[n_samples:]
+        period = self.config.control_period
+        # np.empty and fill, not np.zeros: NumPy lets go of the GIL to calloc 1 KiB or more,
+        # and grower-serve's other threads keep off the GIL only while a block renders.
+        out = np.empty(n_samples, np.float32)
+        out.fill(0.0)
+        done = 0
+        while done < n_samples:
+            if self.position == period:
+                self._begin_period()
+            take = min(n_samples - done, period - self.position)
+            span = out[done:done + take]
+            if self.period_voices:
+                n = self.period_voices
+                render_partials(span, self.period_phase_rad[:n], self.period_omega_rad[:n], self.period_amp_start[:n],
+                                self.period_amp_end[:n], self.period_n_active[:n], self.period_onset[:n], self.position, period)
+            span += self.period_noise[self.position:self.position + take]
+            self.position += take
+            done += take
         self.sample_clock += n_samples
         return out
 
-    def _render_period(self) -> np.ndarray:
+    def _begin_period(self) -> None:
+        """Apply the events due, advance every voice to the end of the next period, and
+        filter its noise; the oscillator's inputs wait in the period_* arrays."""
         period, sr = self.config.control_period, self.config.sample_rate
         self.events.apply_due(self.rendered_samples, period)
         self.rendered_samples += period
+        self.position = 0
         s, p = self.voices, self._params
         v = np.flatnonzero(s.active)
-        if v.size == 0:  # silence, once the noise filter's tail has rung out
-            if not self.noise_tail.any():
-                return np.zeros(period, np.float32)
-            return self._noise_period(np.zeros(self.n_out_bands))
-        out = np.zeros(period, np.float32)
-        period_s = period / sr
-        t_end = s.time_s[v] + period_s
-        (amplitude, distribution, noise, f0_ratio), finished = self._controls(v, t_end)
-        silent = s.dying[v] | finished
-        stage = self._advance_glides(v, period_s)
-
+        self.period_voices = n = v.size
+        if n == 0:  # silence, once the noise filter's tail has rung out
+            if self.noise_tail.any():
+                self.period_power.fill(0.0)
+                self.period_noise = self._noise_period(self.period_power)
+            elif self.period_noise.any():
+                self.period_noise = np.zeros(period, np.float32)
+            return
         # Harmonics: the learned distribution, grown, levelled, tapered at this rate's Nyquist.
-        freq_hz = s.pitch_hz[v] * f0_ratio
-        loudness = s.velocity[v] * s.expression[v] * p.gain * ~silent
-        amps = np.empty((v.size, self.n_harmonics), np.float32)
-        n_active = np.empty(v.size, np.int64)
-        prev_amps = s.prev_amps[v]
-        voice_amplitudes(amplitude, distribution, stage, freq_hz, loudness * p.harmonic_mix, p.level_mode == "equal", float(sr), dsp.TAPER_START_FRACTION, MAX_EQUAL_BOOST, prev_amps, amps, n_active)
-        omega = 2 * math.pi * freq_hz / sr
-        onset = s.onset[v]
-        phase_rad = s.phase_rad[v] - omega * onset  # a new voice's phase is 0 at its onset sample
-        render_partials(out, phase_rad, omega, prev_amps, amps, n_active, onset)
-        s.phase_rad[v] = np.remainder(phase_rad + omega * period, 2 * math.pi)
-        s.onset[v] = 0
-        s.prev_amps[v] = amps
-
         # Noise: each period is filtered with the bands at its start (frame m covers
         # samples m..m+1, as in the trainer); the bands at its end serve the next.
         # Independent white noises through each voice's filter sum to one white noise
         # through a filter whose power response is the sum of theirs: one filter for
         # all voices, so the filtering costs the same for 1 voice or 256.
-        power = np.zeros(self.n_out_bands)
-        ratio = s.pitch_hz[v] / self.table.f0_hz[s.tone[v]]
-        noise_power(s.prev_noise[v], ratio, s.prev_noise_level[v], self.out_band_hz, self.train_band_hz, power)
-        s.prev_noise[v] = noise
-        s.prev_noise_level[v] = self._noise_level(stage, loudness)
-        out += self._noise_period(np.sqrt(power))
-
-        s.time_s[v] = t_end
-        s.free(v[silent])
-        return out
+        power = self.period_power
+        power.fill(0.0)  # not np.zeros: see render
+        silent = self.period_silent[:n]
+        advance_voices(v, period, float(sr), self.table.arrays, self.table.f0_hz, self.n_harmonics,
+                       s.tone, s.held, s.dying, s.off_time_s, s.release_from, s.pitch_hz, s.velocity, s.expression,
+                       s.voice_stage, self.tone_stage, float(p.global_stage), float(p.glide_s), s.stage, s.glide_from, s.glide_to,
+                       s.glide_elapsed_s, s.glide_time_s, s.onset, s.time_s, s.phase_rad, s.prev_amps, s.prev_noise, s.prev_noise_level,
+                       float(p.gain), float(p.harmonic_mix), float(p.noise_mix), p.level_mode == "equal", float(self.noise_rate_gain),
+                       dsp.TAPER_START_FRACTION, MAX_EQUAL_BOOST, self.out_band_hz, float(self.train_band_hz),
+                       self.period_phase_rad[:n], self.period_omega_rad[:n], self.period_amp_start[:n], self.period_amp_end[:n],
+                       self.period_n_active[:n], self.period_onset[:n], power, silent)
+        self.period_noise = self._noise_period(np.sqrt(power))
+        if silent.any():
+            s.free(v[silent])
 
     def _noise_level(self, stage: np.ndarray, loudness: np.ndarray) -> np.ndarray:
         """Voices' noise gain: growth, loudness, this rate's level per hertz and the noise mix. [V]"""
@@ -354,14 +388,6 @@ class Renderer:
         finished = np.empty(v.size, bool)
         voice_controls(v, np.asarray(t_s, float), s.tone, s.held, s.off_time_s, s.release_from, self.table.arrays, *controls, finished)
         return controls, finished
-
-    def _advance_glides(self, v: np.ndarray, period_s: float) -> np.ndarray:
-        """Move each voice's stage along its linear glide; a new target restarts the glide."""
-        s, p = self.voices, self._params
-        out = np.empty(v.size)
-        advance_glides(v, s.tone, s.voice_stage, self.tone_stage, float(p.global_stage), float(p.glide_s), period_s,
-                       s.stage, s.glide_from, s.glide_to, s.glide_elapsed_s, s.glide_time_s, out)
-        return out
 
     def _resolved(self, params: RenderParams) -> RenderParams:
         """params with its global stage checked against this bank, None meaning every harmonic."""

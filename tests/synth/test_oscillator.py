@@ -15,7 +15,7 @@ def test_the_kernel_equals_the_framewise_definition():
     a0 = rng.uniform(0, 0.1, (2, k)).astype(np.float32)
     a1 = rng.uniform(0, 0.1, (2, k)).astype(np.float32)
     out = np.zeros(n, np.float32)
-    render_partials(out, phase0, omega, a0, a1, np.array([k, k]), np.array([0, 0]))
+    render_partials(out, phase0, omega, a0, a1, np.array([k, k]), np.array([0, 0]), 0, n)
     expected = 0
     for v in range(2):
         phase = phase0[v] + omega[v] * np.arange(n)
@@ -24,10 +24,42 @@ def test_the_kernel_equals_the_framewise_definition():
     np.testing.assert_allclose(out, expected, atol=2e-5)
 
 
+@pytest.mark.parametrize("n_active", [64, 63, 62, 61, 5, 1])
+def test_the_kernel_equals_the_framewise_definition_for_every_harmonic_count(n_active):
+    rng = np.random.default_rng(3)
+    n, k = 128, 64
+    phase0, omega = np.array([5.9, 0.1, 1.0]), np.array([0.0079, 0.043, 0.2])
+    a0 = (rng.uniform(0, 0.1, (3, k)) / np.arange(1, k + 1)).astype(np.float32)
+    a1 = (rng.uniform(0, 0.1, (3, k)) / np.arange(1, k + 1)).astype(np.float32)
+    out = np.zeros(n, np.float32)
+    render_partials(out, phase0, omega, a0, a1, np.full(3, n_active), np.zeros(3, np.int64), 0, n)
+    expected = 0
+    for v in range(3):
+        phase = phase0[v] + omega[v] * np.arange(n)
+        frames = np.stack([a0[v, :n_active], a1[v, :n_active]]).astype(np.float64)
+        expected = expected + dsp.harmonic_signal_framewise(phase, frames, n)
+    np.testing.assert_allclose(out, expected, atol=2e-6)
+
+
+@pytest.mark.parametrize("cuts", [[64], [1, 2, 3], [7, 50, 51, 100], list(range(1, 128))])
+def test_a_period_rendered_in_spans_equals_it_rendered_whole(cuts):
+    rng = np.random.default_rng(4)
+    n, k, v = 128, 64, 5
+    phase0, omega = rng.uniform(0, 2 * np.pi, v), rng.uniform(0.005, 0.3, v)
+    a0, a1 = rng.uniform(0, 0.05, (2, v, k)).astype(np.float32)
+    n_active, onset = np.array([64, 33, 10, 64, 3]), np.array([0, 0, 40, 99, 0])
+    whole = np.zeros(n, np.float32)
+    render_partials(whole, phase0, omega, a0, a1, n_active, onset, 0, n)
+    pieces = np.zeros(n, np.float32)
+    for start, stop in zip([0] + cuts, cuts + [n]):
+        render_partials(pieces[start:stop], phase0, omega, a0, a1, n_active, onset, start, n)
+    np.testing.assert_array_equal(pieces, whole)
+
+
 def test_harmonics_above_n_active_are_silent():
     out = np.zeros(64, np.float32)
     amps = np.ones((1, 8), np.float32)
-    render_partials(out, np.array([0.0]), np.array([0.1]), amps, amps, np.array([3]), np.array([0]))
+    render_partials(out, np.array([0.0]), np.array([0.1]), amps, amps, np.array([3]), np.array([0]), 0, 64)
     expected = sum(np.sin(k * 0.1 * np.arange(64)) for k in (1, 2, 3))
     np.testing.assert_allclose(out, expected, atol=2e-5)
 
@@ -36,7 +68,7 @@ def test_a_voice_is_silent_before_its_onset_and_ramps_from_there():
     n, onset = 128, 50
     out = np.zeros(n, np.float32)
     a0, a1 = np.zeros((1, 40), np.float32), np.full((1, 40), 0.01, np.float32)
-    render_partials(out, np.array([-0.07 * onset]), np.array([0.07]), a0, a1, np.array([40]), np.array([onset]))
+    render_partials(out, np.array([-0.07 * onset]), np.array([0.07]), a0, a1, np.array([40]), np.array([onset]), 0, n)
     assert not out[:onset].any()
     t = np.arange(n - onset)
     ramp = t / (n - onset)
@@ -87,21 +119,30 @@ def test_the_fused_voice_kernel_equals_growth_level_and_taper():
         np.testing.assert_allclose(amps, expected, rtol=1e-5, atol=1e-9)
         sounding = expected > 0
         np.testing.assert_array_equal(n_active, np.where(sounding.any(1), h - np.argmax(sounding[:, ::-1], 1), 0))
+    # Harmonics that sounded at the period's start count as active until they have ramped to 0.
+    prev[:, 60] = 0.01
+    voice_amplitudes(amplitude, distribution, stage, freq, loudness, True, sr, TAPER_START_FRACTION, MAX_EQUAL_BOOST, prev, amps, n_active)
+    sounding = (amps > 0) | (prev > 0)
+    np.testing.assert_array_equal(n_active, h - np.argmax(sounding[:, ::-1], 1))
 
 
 def test_the_noise_power_kernel_equals_interpolating_each_voices_bands():
     from grower.synth.oscillator import noise_power
 
     rng = np.random.default_rng(2)
-    noise = rng.uniform(0, 0.1, (5, 64))
-    ratio = np.array([0.5, 1.0, 1.3, 2.0, 4.0])
-    level = np.array([1.0, 0.5, 0.0, 2.0, 1.0])
-    out_hz = np.linspace(0, 24000, 138)
+    noise = rng.uniform(0, 0.1, (6, 64))
     band_hz = 11025 / 63
+    # the last: output band 137 (24 kHz) lands on the last learned band
+    ratio = np.array([0.5, 1.0, 1.3, 2.0, 4.0, 24000 / (63 * band_hz)])
+    level = np.array([1.0, 0.5, 0.0, 2.0, 1.0, 1.0])
+    out_hz = np.linspace(0, 24000, 138)
     power = np.zeros(138)
-    noise_power(noise, ratio, level, out_hz, band_hz, power)
+    rows = np.array([3, 0, 6, 4, 1, 2])  # voice i's bands sit in row rows[i] of the slot array
+    slots = np.zeros((7, 64))
+    slots[rows] = noise
+    noise_power(slots, rows, ratio, level, out_hz, band_hz, power)
     expected = np.zeros(138)
-    for i in range(5):
+    for i in range(6):
         position = out_hz / (ratio[i] * band_hz)
         inside = position <= 63
         magnitude = np.interp(np.where(inside, position, 0), np.arange(64), noise[i]) * inside * level[i]

@@ -177,3 +177,82 @@ def test_interpolate_rows_equals_numpys_gather():
     out = np.empty((12, 7))
     interpolate_rows(table, lo, hi, w, out)
     np.testing.assert_allclose(out, table[lo] * (1 - w[:, None]) + table[hi] * w[:, None], rtol=1e-12)
+
+
+def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
+    """One period's control work in one kernel against what the renderer did before:
+    each kernel in turn, with NumPy between them, on gathered copies of the slots."""
+    from grower.synth.controls import TAPER_START_FRACTION
+    from grower.synth.growth import MAX_EQUAL_BOOST, noise_gain
+    from grower.synth.oscillator import noise_power, voice_amplitudes
+    from grower.synth.voices import advance_voices
+
+    table = ToneTable(random_bank(tmp_path))
+    rng = np.random.default_rng(7)
+    n_slots, h, n_bands, period, sr = 20, 8, 5, 128, 48000.0
+    out_band_hz, train_band_hz = np.linspace(0, sr / 2, 40), 11025 / 4
+    state = dict(
+        tone=rng.integers(0, 3, n_slots), held=rng.random(n_slots) < 0.7, dying=rng.random(n_slots) < 0.15,
+        off_time_s=rng.uniform(0, 1, n_slots), pitch_hz=rng.uniform(50, 9000, n_slots), velocity=rng.uniform(0, 1, n_slots),
+        expression=rng.uniform(0, 2, n_slots), voice_stage=np.where(rng.random(n_slots) < 0.3, rng.uniform(0, 8, n_slots), np.nan),
+        stage=rng.uniform(0, 8, n_slots), glide_from=rng.uniform(0, 8, n_slots), glide_to=rng.uniform(0, 8, n_slots),
+        glide_elapsed_s=rng.uniform(0, 0.05, n_slots), glide_time_s=rng.uniform(0, 0.1, n_slots),
+        onset=np.where(rng.random(n_slots) < 0.3, rng.integers(0, period, n_slots), 0), time_s=rng.uniform(0, 3, n_slots),
+        phase_rad=rng.uniform(0, 2 * np.pi, n_slots), prev_amps=rng.uniform(0, 0.1, (n_slots, h)).astype(np.float32),
+        prev_noise=rng.uniform(0, 0.02, (n_slots, n_bands)), prev_noise_level=rng.uniform(0, 1, n_slots),
+    )
+    state["time_s"][~state["held"]] = state["off_time_s"][~state["held"]] + 0.1
+    state["prev_amps"][::2, 3:] = 0.0  # high voices' upper harmonics fell silent: fewer active
+    released_from = FrameControls(rng.uniform(0, 0.5, n_slots), rng.uniform(0, 0.3, (n_slots, h)), rng.uniform(0, 0.02, (n_slots, n_bands)), rng.uniform(0.98, 1.02, n_slots))
+    tone_stage = np.array([np.nan, 3.5, np.nan])
+    gain, harmonic_mix, noise_mix, noise_rate_gain, global_stage, glide_s = 0.8, 1.3, 0.7, 1.5, 6.0, 0.02
+    slots = np.sort(rng.permutation(n_slots)[:14])
+    n = slots.size
+
+    # The reference: the kernels one after another, NumPy between them.
+    ref = {key: value.copy() for key, value in state.items()}
+    t_end = ref["time_s"][slots] + period / sr
+    controls = FrameControls(np.empty(n), np.empty((n, h)), np.empty((n, n_bands)), np.empty(n))
+    finished = np.empty(n, bool)
+    voice_controls(slots, t_end, ref["tone"], ref["held"], ref["off_time_s"], released_from, table.arrays, *controls, finished)
+    silent = ref["dying"][slots] | finished
+    stage_now = np.empty(n)
+    advance_glides(slots, ref["tone"], ref["voice_stage"], tone_stage, global_stage, glide_s, period / sr, ref["stage"],
+                   ref["glide_from"], ref["glide_to"], ref["glide_elapsed_s"], ref["glide_time_s"], stage_now)
+    freq_hz = ref["pitch_hz"][slots] * controls.f0_ratio
+    loudness = ref["velocity"][slots] * ref["expression"][slots] * gain * ~silent
+    amps, n_active, amp_start = np.empty((n, h), np.float32), np.empty(n, np.int64), ref["prev_amps"][slots]
+    voice_amplitudes(controls.amplitude, controls.distribution, stage_now, freq_hz, loudness * harmonic_mix, True, sr,
+                     TAPER_START_FRACTION, MAX_EQUAL_BOOST, amp_start, amps, n_active)
+    omega = 2 * np.pi * freq_hz / sr
+    phase = ref["phase_rad"][slots] - omega * ref["onset"][slots]
+    power = np.zeros(out_band_hz.size)
+    noise_power(ref["prev_noise"], slots, ref["pitch_hz"][slots] / table.f0_hz[ref["tone"][slots]], ref["prev_noise_level"][slots],
+                out_band_hz, train_band_hz, power)
+    expected_state = dict(ref, onset=np.where(np.isin(np.arange(n_slots), slots), 0, ref["onset"]))
+    expected_state["phase_rad"][slots] = np.remainder(phase + omega * period, 2 * np.pi)
+    expected_state["prev_amps"][slots] = amps
+    expected_state["prev_noise"][slots] = controls.noise
+    expected_state["prev_noise_level"][slots] = noise_gain(stage_now, h) * loudness * noise_rate_gain * noise_mix
+    expected_state["time_s"][slots] = t_end
+
+    got = {key: value.copy() for key, value in state.items()}
+    out = dict(phase=np.empty(n), omega=np.empty(n), amp_start=np.empty((n, h), np.float32), amp_end=np.empty((n, h), np.float32),
+               n_active=np.empty(n, np.int64), onset=np.empty(n, np.int64), power=np.zeros(out_band_hz.size), silent=np.empty(n, bool))
+    advance_voices(slots, period, sr, table.arrays, table.f0_hz, h,
+                   got["tone"], got["held"], got["dying"], got["off_time_s"], released_from, got["pitch_hz"], got["velocity"], got["expression"],
+                   got["voice_stage"], tone_stage, global_stage, glide_s, got["stage"], got["glide_from"], got["glide_to"],
+                   got["glide_elapsed_s"], got["glide_time_s"], got["onset"], got["time_s"], got["phase_rad"], got["prev_amps"],
+                   got["prev_noise"], got["prev_noise_level"], gain, harmonic_mix, noise_mix, True, noise_rate_gain,
+                   TAPER_START_FRACTION, MAX_EQUAL_BOOST, out_band_hz, train_band_hz, *out.values())
+    assert 0 < silent.sum() < n and 0 < (out["onset"] > 0).sum() and (out["n_active"] < h).any()  # every case shows
+    np.testing.assert_array_equal(out["silent"], silent)
+    np.testing.assert_array_equal(out["onset"], state["onset"][slots])
+    np.testing.assert_array_equal(out["n_active"], n_active)
+    np.testing.assert_allclose(out["phase"], phase, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out["omega"], omega, rtol=1e-12)
+    np.testing.assert_array_equal(out["amp_start"], amp_start)
+    np.testing.assert_allclose(out["amp_end"], amps, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(out["power"], power, rtol=1e-9, atol=1e-15)
+    for key in state:
+        np.testing.assert_allclose(got[key], expected_state[key], rtol=1e-9, atol=1e-9, err_msg=key)
