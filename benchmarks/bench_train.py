@@ -1,7 +1,7 @@
 """grower-train against the notebook's reference approach, side by side in one run.
 
     .venv/bin/python -m benchmarks.bench_train [--tones examples/tones] [--reference-steps 1000]
-                                     [--device cpu|cuda] [--skip-variants]
+                                     [--device cpu|cuda] [--skip-variants] [--skip-reference] [--baseline GIT_REV]
 
 Both sides train the same tones with the same model and synthesiser:
 
@@ -80,8 +80,41 @@ def child_reference(tones_dir: Path, steps: int, device: str, out: Path) -> None
     out.write_text(json.dumps({"seconds": elapsed, "peak_rss_mb": peak_mb, "lsd_db": lsd, "torch_threads": torch.get_num_threads(), "mean": float(np.mean(list(lsd.values())))}))
 
 
-def run_grower(tones_dir: Path, device: str, work: Path) -> dict:
-    """The real CLI in a subprocess; wall time and peak RSS from wait4."""
+def source_tree(revision: str, work: Path) -> dict:
+    """The environment that runs grower-train as it was at a git revision: its tree, unpacked, first on PYTHONPATH.
+
+    The installed project maps grower.training to this checkout's training/ (an
+    editable install); a folder grower/{training,synth,server} of links to the
+    old tree, first on the path, is found before it.
+    """
+    tree = work / f"tree-{revision}"
+    tree.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    shim = work / f"path-{revision}" / "grower"
+    shim.mkdir(parents=True)
+    for package in ("training", "synth", "server"):
+        (shim / package).symlink_to(tree / package)
+    return {**os.environ, "PYTHONPATH": str(shim.parent)}
+
+
+def cli(tones_dir: Path, bank_dir: Path, *extra, env=None) -> tuple:
+    """grower-train's whole CLI in a subprocess: (wall seconds, peak RSS MB from wait4)."""
+    command = [sys.executable, "-m", "grower.training.cli", str(tones_dir), "--out", str(bank_dir), "--quiet", *map(str, extra)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=ROOT if env is None else bank_dir.parent)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"grower-train failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def run_grower(tones_dir: Path, device: str, work: Path, env=None) -> dict:
+    """The real CLI in a subprocess, cold feature cache, with the report; wall time and peak RSS from wait4.
+
+    env: run another revision (source_tree); None: this checkout.
+    """
     import numpy as np
 
     from grower.synth.bank import load_bank
@@ -89,13 +122,7 @@ def run_grower(tones_dir: Path, device: str, work: Path) -> dict:
     from grower.training.config import GrowerConfig
 
     bank_dir = work / "bank"
-    command = [sys.executable, "-m", "grower.training.cli", str(tones_dir), "--out", str(bank_dir), "--no-cache", "--quiet", "--device", device]
-    started = time.perf_counter()
-    process = subprocess.Popen(command)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"grower-train failed with status {status}")
+    elapsed, peak_mb = cli(tones_dir, bank_dir, "--no-cache", "--device", device, env=env)
     import soundfile
 
     lsd = {}
@@ -105,7 +132,49 @@ def run_grower(tones_dir: Path, device: str, work: Path) -> dict:
         rendered, _ = soundfile.read(str(bank_dir / "report" / f"{tone.entry.name}_reconstruction.wav"), dtype="float32")
         lsd[tone.entry.name] = log_spectral_distance_db(trimmed[tone.entry.name], rendered)
     steps = max(tone.training.steps for tone in bank.tones)
-    return {"seconds": elapsed, "peak_rss_mb": usage.ru_maxrss / 1024, "lsd_db": lsd, "mean": float(np.mean(list(lsd.values()))), "steps": steps}
+    return {"seconds": elapsed, "peak_rss_mb": peak_mb, "lsd_db": lsd, "mean": float(np.mean(list(lsd.values()))), "steps": steps}
+
+
+def goals(tones_dir: Path, device: str, baseline: str | None) -> None:
+    """Issue 13's goals for the whole CLI, measured side by side: 12 tones in <= 15 s with the report at no worse
+    LSD than the baseline revision; one changed tone retrained in <= 1/4 of that; beside a busy process, <= 2x."""
+    import shutil
+
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        now = run_grower(tones_dir, device, work / "now")
+        before = run_grower(tones_dir, device, work / "before", env=source_tree(baseline, work)) if baseline else None
+
+        # One changed tone in a 12-tone bank: the file is rewritten a little quieter, so its hash and nothing else changes.
+        import soundfile
+
+        changed = work / "changed"
+        shutil.copytree(tones_dir, changed)
+        first = sorted(p for p in changed.iterdir() if p.is_file())[0]
+        audio, rate = soundfile.read(str(first), dtype="float32")
+        bank = work / "incremental" / "bank"
+        cli(tones_dir, bank, "--device", device)  # the bank to update (features now cached, as a user's would be)
+        soundfile.write(str(first), audio * 0.9, rate)
+        one_s, _ = cli(changed, bank, "--device", device)
+
+        # Beside a CPU-bound process: the same full run, cold cache.
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            loaded_s, _ = cli(tones_dir, work / "busy" / "bank", "--no-cache", "--device", device)
+        finally:
+            busy.kill()
+
+    print(f"\ngoals, whole grower-train CLI on {device} ({os.cpu_count()} cores), cold feature cache, with the report:")
+    header = f"{'':44s}{'now':>10s}" + (f"{baseline:>12s}" if before else "")
+    print(header)
+    print(f"{'12 tones, wall (s)':44s}{now['seconds']:10.1f}" + (f"{before['seconds']:12.1f}" if before else ""))
+    print(f"{'mean LSD (dB)':44s}{now['mean']:10.2f}" + (f"{before['mean']:12.2f}" if before else ""))
+    print(f"{'peak RSS (MB)':44s}{now['peak_rss_mb']:10.0f}" + (f"{before['peak_rss_mb']:12.0f}" if before else ""))
+    quality = "" if not before else f"; LSD {now['mean'] - before['mean']:+.2f} dB vs {baseline} ({'met' if now['mean'] <= before['mean'] + 0.005 else 'not met'})"
+    print(f"  goal 12 tones in <= 15 s: {now['seconds']:.1f} s ({'met' if now['seconds'] <= 15 else 'not met'}){quality}")
+    print(f"  goal one changed tone in <= 1/4 of the full run: {one_s:.1f} s = {one_s / now['seconds']:.2f} ({'met' if one_s <= now['seconds'] / 4 else 'not met'})")
+    print(f"  goal beside a CPU-bound process, no worse than proportional (2x on 2 cores): {loaded_s:.1f} s = "
+          f"{loaded_s / now['seconds']:.2f}x ({'met' if loaded_s <= 2.0 * now['seconds'] else 'not met'})")
 
 
 def child_variants(tones_dir: Path, device: str, out: Path) -> None:
@@ -172,7 +241,12 @@ def main() -> int:
     parser.add_argument("--reference-steps", type=int, default=1000)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--skip-variants", action="store_true")
+    parser.add_argument("--skip-reference", action="store_true", help="only the goals (no 1000-step reference)")
+    parser.add_argument("--baseline", default=None, metavar="GIT_REV", help="also run grower-train as it was at this revision, for the goals' LSD")
     args = parser.parse_args()
+    if args.skip_reference:
+        goals(args.tones, args.device, args.baseline)
+        return 0
 
     print(f"tones: {args.tones}  device: {args.device}  cores: {os.cpu_count()}", flush=True)
     print("running the reference (one file at a time, full clip, STFT every step) ...", flush=True)
@@ -195,6 +269,8 @@ def main() -> int:
     verdict = "met" if grower["seconds"] <= budget and grower["mean"] <= reference["mean"] and grower["peak_rss_mb"] <= 3072 else "not met"
     print()
     print(f"goal (quality >= reference, time <= {budget:.1f} s = reference / 30, peak RSS <= 3 GB): {verdict}")
+
+    goals(args.tones, args.device, args.baseline)
 
     if not args.skip_variants:
         print()

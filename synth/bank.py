@@ -50,6 +50,7 @@ import json
 import math
 import os
 import re
+import shutil
 import stat
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
@@ -200,7 +201,7 @@ def tone_file_name(name: str) -> str:
 def write_bank(directory: Path, header: BankHeader, tones: list, training: dict | None = None, run: dict | None = None) -> None:
     """Write ``bank.json`` and ``tones/*.safetensors`` into an existing directory.
 
-    tones: [(ToneEntry, {name: np.ndarray})]. training: {tone name: ToneTraining},
+    tones: [(ToneEntry, {name: np.ndarray} or the Path of a tone file holding them)]. training: {tone name: ToneTraining},
     for the tones grower-train made. run: a JSON object describing the run.
     What is written is validated as :func:`load_bank` would, so a bank that is
     written is a bank that loads; a bad one raises BankError and writes
@@ -220,7 +221,9 @@ def write_bank(directory: Path, header: BankHeader, tones: list, training: dict 
         document["run"] = run
     parsed = parse_bank_document(document, directory)
     for entry, arrays in tones:
-        _check_controls(arrays, entry, parsed.header, directory)
+        # A tone file given as a path is read here to be checked, then dropped:
+        # a bank of any number of tones is written in the memory of one.
+        _check_controls(load_file(str(arrays)) if isinstance(arrays, Path) else arrays, entry, parsed.header, directory)
     try:
         text = json.dumps(document, indent=2, allow_nan=False) + "\n"
     except (TypeError, ValueError) as error:
@@ -229,6 +232,9 @@ def write_bank(directory: Path, header: BankHeader, tones: list, training: dict 
     for entry, arrays in tones:
         path = directory / entry.file
         path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(arrays, Path):
+            shutil.copyfile(arrays, path)
+            continue
         contiguous = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
         save_file(contiguous, str(path), metadata={"tone": entry.name})
     (directory / BANK_JSON).write_text(text)

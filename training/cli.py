@@ -40,12 +40,21 @@ def parse_args(argv):
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     parser.add_argument("--amp", choices=("auto", "off", "bf16", "fp16"), default="auto", help="mixed precision; auto: bf16 on CUDA, off on CPU")
     parser.add_argument("--compile", choices=("auto", "on", "off"), default="auto", help="torch.compile; auto: on for CUDA, off on CPU")
+    parser.add_argument("--max-memory", default="auto", metavar="SIZE",
+                        help="peak memory a run may use (800M, 4G, ...): tones train in chunks that fit it; auto: a quarter of the RAM, or 90%% of the GPU's")
     parser.add_argument("--cache-dir", type=Path, default=None, help="feature cache folder; None: ~/.cache/timbre-grower/features")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     parser.add_argument("--quiet", action="store_true", help="no progress bars and no summary; errors and skipped files are still said")
     args = parser.parse_args(argv)
     if args.steps < 0:
         parser.error("--steps must be >= 0")
+    if args.max_memory != "auto":
+        from .chunks import parse_size
+
+        try:
+            args.max_memory = parse_size(args.max_memory)
+        except ValueError as error:
+            parser.error(f"--max-memory: {error}")
     if not 8000 <= args.sample_rate <= 96000:
         parser.error("--sample-rate must be within 8000..96000 Hz")
     highest_hz = FeatureConfig.f0_min_hz * (FeatureConfig.analysis_fft_size - 1)  # yin needs a whole period of f0_min_hz in a frame
@@ -89,20 +98,77 @@ def train_folder(args, interrupt: Interrupt) -> int:
 
     try:
         files = find_tone_files(args.tones_dir)
-        out = check_output(args.out)
+        out = args.out = check_output(args.out)  # a link to a bank: the bank it leads to, so the link stays a link
     except (NoTonesError, BankFolderError) as error:
         print(f"grower-train: {error}", file=sys.stderr)
         return 1
+    from .distributed import Ranks
+    from .worker_pool import WorkerPool, usable_cores
+
     try:
-        with BankFolder(out, on_note=lambda line: print(line, file=sys.stderr)) as folder:
-            return train_into(folder, files, args, interrupt)
+        ranks = Ranks.from_environment()
+    except ValueError as error:
+        print(f"grower-train: {error}", file=sys.stderr)
+        return 1
+    if ranks is not None:
+        return train_as_rank(ranks, out, files, args, interrupt)
+    try:
+        with BankFolder(out, on_note=lambda line: print(line, file=sys.stderr)) as folder, WorkerPool(usable_cores()) as pool:
+            return train_into(folder, files, args, interrupt, pool)
     except BankFolderError as error:
         print(f"grower-train: {error}", file=sys.stderr)
         return 1
 
 
-def train_into(folder, files: list, args, interrupt: Interrupt) -> int:
-    """Steps 1 to 4 of a run into folder.path (a locked, tidied bank_folder.BankFolder)."""
+def train_as_rank(ranks, out: Path, files: list, args, interrupt: Interrupt) -> int:
+    """One rank of a torchrun launch (training.distributed): its share of the files; rank 0 writes the bank."""
+    import contextlib
+
+    import torch
+
+    from . import distributed
+    from .bank_folder import BankFolder, BankFolderError
+    from .worker_pool import WorkerPool, usable_cores
+
+    args.device = ranks.device(args.device)
+    cores = max(1, usable_cores() // ranks.local_world_size)  # the node's cores, shared out between its ranks
+    if not args.device.startswith("cuda"):
+        torch.set_num_threads(cores)
+    if not ranks.is_writer:
+        args.quiet = True  # one voice: rank 0 says what the run does
+    distributed.start(ranks, args.device)
+    try:
+        folder = BankFolder(out, on_note=lambda line: print(line, file=sys.stderr)) if ranks.is_writer else contextlib.nullcontext()
+        with folder, WorkerPool(cores) as pool:
+            return train_into(folder, ranks.share(files), args, interrupt, pool, ranks=ranks)
+    except BankFolderError as error:
+        print(f"grower-train: {error}", file=sys.stderr)
+        return 1
+    finally:
+        distributed.stop()
+
+
+def budget_bytes(args) -> int:
+    """--max-memory in bytes: as given, or the machine's default for the device."""
+    from .chunks import default_budget_bytes
+    from .trainer import choose_device
+
+    if args.max_memory != "auto":
+        return args.max_memory
+    device = choose_device(RunConfig(device=args.device))
+    if device.type == "cuda":
+        import torch
+
+        return default_budget_bytes("cuda", torch.cuda.get_device_properties(device).total_memory)
+    return default_budget_bytes()
+
+
+def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None) -> int:
+    """Steps 1 to 4 of a run into args.out (folder: the locked, tidied bank_folder.BankFolder, on rank 0).
+
+    pool: a worker_pool.WorkerPool for the analyses and the figures, started only when there are several.
+    ranks: a torchrun launch's distributed.Ranks (None: one process); files are then this rank's share.
+    """
     from grower.synth.bank import BANK_JSON, REPORT_DIR, BankError
 
     from .checkpoint import CheckpointError
@@ -119,50 +185,81 @@ def train_into(folder, files: list, args, interrupt: Interrupt) -> int:
     )
     run = RunConfig(device=args.device, amp=args.amp, compile=args.compile)
     cache = FeatureCache(None if args.no_cache else (args.cache_dir or default_cache_dir()))
-    out = folder.path
-    job = TrainingRun(out, config, run, cache)
+    out = args.out
+    from .bank_folder import run_folder
+
+    job = TrainingRun(out, config, run, cache, run_dir=ranks.run_dir(run_folder(out)) if ranks is not None else None)
     say = print if not args.quiet else (lambda *a, **k: None)
 
     def warn(line: str) -> None:
         print(f"grower-train: {line}", file=sys.stderr)
 
     # 1. Read and analyse every file; a bad one is skipped with its reason.
-    usable = job.read_tones(files, interrupt, on_skip=lambda path, error: print(f"skipped {path}: {error}", file=sys.stderr))
+    usable = job.read_tones(files, interrupt, on_skip=lambda path, error: print(f"skipped {path}: {error}", file=sys.stderr), pool=pool)
     for notice in filter(None, (trim_notice(record.features, record.path) for record in usable)):
         print(notice, file=sys.stderr)
     if cache.write_error:
         warn(f"{cache.write_error}; going on without it")
-    if not usable:
+    if not usable and ranks is None:
         warn(f"no usable tones in {args.tones_dir} ({len(files)} file(s) skipped)")
         return 1
 
     # 2. Keep tones whose file and settings are unchanged since the last bank.
     plan = job.make_plan(usable)
+    if ranks is not None:
+        from . import distributed
+
+        if not distributed.all_ranks(plan.up_to_date, usable):
+            plan = job.plan = dataclasses.replace(plan, up_to_date=False)
     if plan.up_to_date:
         say(f"{out}: up to date ({len(plan.carried)} tones unchanged)")
         return 0
 
-    # 3. Train the rest together, in one batched pass.
+    # 3. Train the rest together in batched passes, as many tones at once as the memory budget holds.
     interrupt.check()
+    if plan.staged:
+        say(f"reusing {len(plan.staged)} tone(s) a killed run finished")
     if plan.to_train:
+        chunks = job.make_chunks(budget_bytes(args))
+        interrupt.notice = NOTICE_TRAINING
+        interrupt.check()
+        drawing_pool = pool if len(plan.to_train) > 1 else None  # one figure is drawn sooner here than a worker starts
+        if drawing_pool is not None:
+            drawing_pool.start()  # the figures will be drawn there: the workers' imports overlap training
+        say(f"training {len(plan.to_train)} tone(s)" + (f" in {len(chunks)} chunks of up to {max(map(len, chunks))}" if len(chunks) > 1 else "")
+            + (f", keeping {len(plan.carried)} unchanged" if plan.carried else "") + f" -> {out}")
+        done = [0]
+
+        def on_chunk(index: int, n_chunks: int, chunk: list) -> None:
+            if n_chunks > 1:
+                say(f"chunk {index + 1}/{n_chunks}: {len(chunk)} tone(s) ({done[0]} of {len(plan.to_train)} trained so far)")
+            done[0] += len(chunk)
+
         try:
-            job.prepare(resume=args.resume, interrupt=interrupt)
+            job.train(progress=not args.quiet, interrupt=interrupt, on_checkpoint_error=warn, resume=args.resume, pool=drawing_pool, on_chunk=on_chunk)
         except CheckpointError as error:
             warn(str(error))
             return 1
-        interrupt.notice = NOTICE_TRAINING
-        interrupt.check()
         if job.resumed_from is not None:
-            say(f"resuming at step {job.steps} from {job.resumed_from}")
-        say(f"training {len(plan.to_train)} tone(s)" + (f", keeping {len(plan.carried)} unchanged" if plan.carried else "") + f" -> {out}")
-        job.train(progress=not args.quiet, interrupt=interrupt, on_checkpoint_error=warn)
+            say(f"resumed from {job.resumed_from}")
+        for record in job.untrained:
+            warn(f"{record.path}: not trained ({record.stop_reason or 'stopped before its chunk'}); run again to train it")
         say(f"{job.stop_reason} after {job.steps} steps in {job.timings['train_s']:.1f} s")
 
     # 4. Export atomically: a failure or a second Ctrl-C leaves the previous bank as it was.
     interrupt.notice = NOTICE_SAVING
+    if ranks is not None:
+        from . import distributed
+
+        job.gather(ranks, pool if len(plan.to_train) > 1 else None)
+        if not ranks.is_writer:
+            return 130 if interrupt.requested else 0
+        if not job.plan.carried and not job.staging.load():
+            warn(f"no usable tones in {args.tones_dir}")
+            return 1
     try:
-        with progress_bar(len(plan.to_train) + len(plan.carried), "saving", "tone", not args.quiet) as bar:
-            exported = job.export(on_tone=bar.update)
+        with progress_bar(len(job.trained) + len(job.gathered) + len(job.plan.carried) + len(job.plan.staged), "saving", "tone", not args.quiet) as bar:
+            exported = job.export(on_tone=bar.update, pool=pool if len(plan.to_train) + len(job.gathered) > 1 else None)
     except BankError as error:
         warn(str(error))
         return 1

@@ -37,6 +37,7 @@ from .bank_folder import failure_reason
 from .config import GrowerConfig
 from .interrupt import SwapGuard
 from .segment import Segments, segment
+from .staging import link_or_copy
 
 
 # A tone's report files: <name><suffix>, in the bank's report folder.
@@ -53,9 +54,13 @@ class ExportedTone:
     """One tone as it goes into the bank, trained now or carried over."""
 
     entry: ToneEntry
-    arrays: dict  # per-tone file contents
+    arrays: dict | Path  # per-tone file contents, or a staged tone file holding them (training.staging)
     training: ToneTraining
-    report_files: dict  # file name -> bytes-producing callable(path) or source Path to copy
+    report_files: dict  # file name -> callable(directory, pool) writing them, or source Path to copy
+    losses: np.ndarray | None = None  # [steps] the tone's training losses; None: arrays["train.loss"]
+
+    def loss_curve(self) -> np.ndarray:
+        return self.losses if self.losses is not None else np.asarray(self.arrays["train.loss"])
 
 
 def tone_entry(record, segments: Segments | None = None) -> ToneEntry:
@@ -113,10 +118,15 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
     audio = record.result["audio"].numpy()
     lsd_db = log_spectral_distance_db(target, audio)
 
-    def write_report(directory: Path) -> None:
+    def write_report(directory: Path, pool=None) -> list:
+        """Write the tone's report files; returns [Future] of the ones a worker of pool still writes (the figure)."""
         write_wav(directory / f"{name}{TARGET_WAV}", target, sample_rate)
         write_wav(directory / f"{name}{RECONSTRUCTION_WAV}", audio, sample_rate)
-        report.plot_tone(directory / f"{name}{FIGURE}", name, target, audio, distribution, sample_rate, hop, lsd_db, f0_hz=features.tone_f0_hz, segments=segments)
+        args = (directory / f"{name}{FIGURE}", name, target, audio, distribution, sample_rate, hop, lsd_db)
+        if pool is None:
+            report.plot_tone(*args, f0_hz=features.tone_f0_hz, segments=segments)
+            return []
+        return [pool.submit(report.plot_tone, *args, f0_hz=features.tone_f0_hz, segments=segments)]
 
     training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=round(lsd_db, 3))
     return ExportedTone(entry=tone_entry(record, segments), arrays=arrays, training=training, report_files={"write": write_report})
@@ -133,13 +143,15 @@ def carried_tone(old_bank: Path, tone: BankTone) -> ExportedTone:
 
 
 def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpoint=None, previous_checkpoint: Path | None = None, run_info: dict | None = None,
-                on_tone=None) -> None:
+                on_tone=None, pool=None) -> None:
     """Write the whole bank into a fresh directory and swap it in.
 
     tones: [ExportedTone]. run_info: what this run did and how long each phase
     took, kept in bank.json. write_checkpoint: callable(directory) that writes
     the run's checkpoint, or None to carry over ``previous_checkpoint`` (a
     directory) if given. on_tone(): called after each tone's report files.
+    pool: a worker_pool.WorkerPool that draws the figures beside this process
+    (None: here).
 
     Raises BankError when the bank would not load or cannot be written (a full
     disk, a read-only folder): the fresh directory is removed and the previous
@@ -158,20 +170,31 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
             write_bank(tmp, header, [(t.entry, t.arrays) for t in tones], training={t.entry.name: t.training for t in tones}, run=run_info or {})
             report_dir = tmp / REPORT_DIR
             report_dir.mkdir()
+            losses = {t.entry.name: t.loss_curve() for t in tones}
+            losses_plot = pool.submit(report.plot_losses, report_dir / LOSSES_PNG, losses) if pool is not None else None
+            drawing = []  # each tone's futures, in tone order: a tone is done when its figure is
             for tone in tones:
+                futures = []
                 for name, source in tone.report_files.items():
                     if callable(source):
-                        source(report_dir)
+                        futures += source(report_dir, pool)
                     else:
-                        shutil.copy2(source, report_dir / name)
-                if on_tone is not None:
-                    on_tone()
-            report.plot_losses(report_dir / LOSSES_PNG, {t.entry.name: t.arrays["train.loss"] for t in tones})
-            report.write_index(report_dir / INDEX_HTML, [index_entry(t) for t in sorted(tones, key=lambda t: t.entry.f0_hz)])
+                        link_or_copy(source, report_dir / name)
+                drawing.append(futures)
+            if pool is None:
+                report.plot_losses(report_dir / LOSSES_PNG, losses)
             if write_checkpoint is not None:
                 write_checkpoint(tmp / CHECKPOINT_DIR)
             elif previous_checkpoint is not None and previous_checkpoint.is_dir():
                 shutil.copytree(previous_checkpoint, tmp / CHECKPOINT_DIR)
+            for futures in drawing:
+                for future in futures:
+                    pool.result(future)
+                if on_tone is not None:
+                    on_tone()
+            if losses_plot is not None:
+                pool.result(losses_plot)
+            report.write_index(report_dir / INDEX_HTML, [index_entry(t) for t in sorted(tones, key=lambda t: t.entry.f0_hz)])  # lists what exists
             guard.hold()  # from here to the end of the swap, Ctrl-C waits
     except (OSError, SafetensorError, soundfile.SoundFileError) as error:
         raise BankError(f"{bank_dir}: cannot write the bank ({failure_reason(error)}); the previous bank, if any, is unchanged") from None

@@ -37,12 +37,15 @@ class PerToneAdam:
         correction2 = 1 - beta2**steps
         for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq):
             shape = (-1,) + (1,) * (p.dim() - 1)
-            keep = active.view(shape)
+            keep = active.view(shape).to(p.dtype)
             g = p.grad * scale.view(shape)
-            m.copy_(torch.where(keep, beta1 * m + (1 - beta1) * g, m))
-            v.copy_(torch.where(keep, beta2 * v + (1 - beta2) * g * g, v))
-            update = (m / correction1.view(shape)) / ((v / correction2.view(shape)).sqrt() + self.eps)
-            p.sub_(self.lr * update * keep)
+            # In place, and lerp by a per-tone weight that is 0 for a frozen tone: the
+            # moments of stopped tones stay as they were without a where() and copies.
+            m.lerp_(g, (1 - beta1) * keep)
+            v.lerp_(g * g, (1 - beta2) * keep)
+            denominator = (v / correction2.view(shape)).sqrt_().add_(self.eps)
+            step_size = self.lr * keep / correction1.view(shape)  # [T, 1, ...]: 0 for a frozen tone
+            p.addcdiv_(m * step_size, denominator, value=-1.0)
         return norms
 
     def state_dict(self) -> dict:

@@ -17,6 +17,7 @@ prints: the CLI says what happens, between the calls.
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +30,17 @@ from grower.synth.bank import CHECKPOINT_DIR, Bank, BankError, BankTone, load_ba
 from . import export
 from .bank_folder import failure_reason, run_folder
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .chunks import resident_bytes, split, tone_bytes
 from .config import GrowerConfig, RunConfig
 from .feature_cache import FeatureCache
 from .features import ToneFeatures, analyse
 from .tone_file import ToneAudio, ToneFileError, read_tone
-from .tone_set import TrainingTone, prepare_tone
+from .staging import StagedTones, link_or_copy
+from .tone_set import TrainingTone, crop_size_for, prepare_tone
 from .trainer import TrainState, choose_device, reconstruct, train
+
+
+MIN_FILES_FOR_WORKERS = 24  # files to analyse before the analysis moves to worker processes
 
 
 @dataclass
@@ -56,12 +62,36 @@ class ToneRecord:
     weights: dict | None = None  # the tone's decoder weights, "weights.*" -> np.ndarray
     losses: list = field(default_factory=list)  # spectral loss per step taken
     stop_reason: str = ""  # why the run that trained it stopped
+    _n_samples: int = 0  # audio.shape[0], kept while unloaded
 
     @classmethod
     def from_audio(cls, audio: ToneAudio, features: ToneFeatures) -> "ToneRecord":
         """The recording as its features describe it: leading and trailing silence left out."""
         kept = features.trimmed(audio.audio, audio.sample_rate)
         return cls(name=audio.name, path=audio.path, sha256=audio.sha256, duration_s=kept.shape[0] / audio.sample_rate, audio=kept, features=features)
+
+    @property
+    def n_samples(self) -> int:
+        """Samples of the (trimmed) recording, loaded or not."""
+        return self.audio.shape[0] if self.audio is not None else self._n_samples
+
+    def unload(self) -> None:
+        """Drop the audio, features and everything trained from memory (reload() brings the first two back)."""
+        self._n_samples = self.n_samples
+        self.audio = self.features = self.prepared = self.result = self.weights = None
+
+    def reload(self, config: GrowerConfig, cache: FeatureCache) -> None:
+        """Read the recording and its cached features again, after unload(); ToneFileError if the file changed since."""
+        if self.audio is not None:
+            return
+        sizes = (config.model.n_harmonics, config.model.n_noise_bands)
+        audio = read_tone(self.path, config.features)
+        features = cache.load(audio.sha256, config.features, sizes)
+        if audio.sha256 != self.sha256:
+            raise ToneFileError("changed while the run was training other tones; run again to train it")
+        if features is None:
+            features = analyse(audio.audio, config.features, *sizes)
+        self.audio, self.features = features.trimmed(audio.audio, audio.sample_rate), features
 
 
 @dataclass(frozen=True)
@@ -71,10 +101,13 @@ class Plan:
     carried: tuple  # (BankTone, ...): kept from the previous bank as they are, in file order
     to_train: tuple  # (ToneRecord, ...): trained now, in file order
     up_to_date: bool  # nothing to train and the same tones as the previous bank: nothing to write
+    staged: tuple = ()  # (export.ExportedTone, ...): trained by a run killed before it wrote the bank (training.staging)
 
 
-def is_unchanged(tone: BankTone, record: ToneRecord, config: GrowerConfig) -> bool:
-    """The incremental rule: a previous bank's tone is kept when training it again would change nothing.
+def is_unchanged(tone, record: ToneRecord, config: GrowerConfig) -> bool:
+    """The incremental rule: a previous bank's tone (or a staged one) is kept when training it again would change nothing.
+
+    tone: a BankTone or an export.ExportedTone (each has entry and training).
 
     That is: the same recording (sha256), the same settings (config.tone_key()),
     and its training was not cut short by Ctrl-C.
@@ -88,18 +121,25 @@ def is_unchanged(tone: BankTone, record: ToneRecord, config: GrowerConfig) -> bo
     )
 
 
-def plan(usable: list, previous: Bank | None, config: GrowerConfig) -> Plan:
-    """Split the usable tones ([ToneRecord]) into carried and to-train against the previous bank (None: no bank)."""
+def plan(usable: list, previous: Bank | None, config: GrowerConfig, staged: dict | None = None) -> Plan:
+    """Split the usable tones ([ToneRecord]) into carried, staged and to-train.
+
+    previous: the bank there now (None: no bank). staged: {name: export.ExportedTone}
+    that a killed run finished (training.staging); the bank's own tone wins when both fit.
+    """
     kept = {tone.entry.name: tone for tone in previous.tones} if previous is not None else {}
-    carried, to_train = [], []
+    staged = staged or {}
+    carried, reused, to_train = [], [], []
     for record in usable:
-        tone = kept.get(record.name)
+        tone, done = kept.get(record.name), staged.get(record.name)
         if tone is not None and is_unchanged(tone, record, config):
             carried.append(tone)
+        elif done is not None and is_unchanged(done, record, config):
+            reused.append(done)
         else:
             to_train.append(record)
-    up_to_date = not to_train and set(kept) == {record.name for record in usable}
-    return Plan(carried=tuple(carried), to_train=tuple(to_train), up_to_date=up_to_date)
+    up_to_date = not to_train and not reused and set(kept) == {record.name for record in usable}
+    return Plan(carried=tuple(carried), to_train=tuple(to_train), up_to_date=up_to_date, staged=tuple(reused))
 
 
 def previous_bank(bank_dir: Path) -> Bank | None:
@@ -116,14 +156,21 @@ class TrainingRun:
     read_tones -> make_plan -> (if plan.to_train: prepare -> train) -> export.
     """
 
-    def __init__(self, bank_dir: Path, config: GrowerConfig, run: RunConfig, cache: FeatureCache):
+    def __init__(self, bank_dir: Path, config: GrowerConfig, run: RunConfig, cache: FeatureCache, run_dir: Path | None = None):
+        """run_dir: where the periodic checkpoint and the staged tones go (None: the bank's run folder, bank_folder.run_folder)."""
         self.bank_dir = Path(bank_dir)
+        self.run_dir = Path(run_dir) if run_dir is not None else run_folder(self.bank_dir)
         self.config, self.run, self.cache = config, run, cache
         self.plan: Plan | None = None
         self.state: TrainState | None = None
         self.stop_reason = "nothing to train"
         self.resumed_from: Path | None = None  # the checkpoint folder --resume restored
         self.timings: dict = {}  # phase -> seconds
+        self.staging = StagedTones(self.run_dir)
+        self._checkpoint_failed = False  # a checkpoint could not be written: said once
+        self.gathered: list = []  # names of tones other ranks trained and staged here (training.distributed)
+        self.trained: list = []  # [ToneRecord] trained and staged by this run
+        self.untrained: list = []  # [ToneRecord] planned but not trained (Ctrl-C before their chunk, or their file changed)
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -133,23 +180,24 @@ class TrainingRun:
     @property
     def run_checkpoint_dir(self) -> Path:
         """This run's periodic checkpoint, beside the bank, never in it (see bank_folder); a killed run's is found here."""
-        return run_folder(self.bank_dir) / CHECKPOINT_DIR
+        return self.run_dir / CHECKPOINT_DIR
 
     @property
     def steps(self) -> int:
-        """Spectral steps the run has taken."""
-        return self.state.step if self.state is not None else 0
+        """Spectral steps the run has taken (the longest chunk's)."""
+        return max(getattr(self, "steps_taken", 0), self.state.step if self.state is not None else 0)
 
-    def read_tones(self, files: list, interrupt=None, on_skip=None) -> list:
+    def read_tones(self, files: list, interrupt=None, on_skip=None, pool=None) -> list:
         """Read and analyse every file, with cached features; returns [ToneRecord] in file order.
 
         A file that is not a usable tone is passed to on_skip(path, ToneFileError)
-        and left out. interrupt: checked before each file.
+        and left out. interrupt: checked before each file. pool: a
+        worker_pool.WorkerPool the analyses run in, beside this process (None: here).
         """
         config = self.config
         sizes = (config.model.n_harmonics, config.model.n_noise_bands)
         started = time.perf_counter()
-        records, paths = [], {}
+        read, paths = [], {}  # read: (path, ToneAudio, features or a Future of them)
         for path in files:
             if interrupt is not None:
                 interrupt.check()
@@ -157,104 +205,212 @@ class TrainingRun:
                 audio = read_tone(path, config.features)
                 if audio.name in paths:
                     raise ToneFileError(f"same tone name as {paths[audio.name].name}; rename one of them")
-                features = self.cache.load(audio.sha256, config.features, sizes)
-                if features is None:
-                    features = analyse(audio.audio, config.features, *sizes, interrupt=interrupt)
-                    self.cache.store(audio.sha256, config.features, sizes, features)
             except ToneFileError as error:
                 if on_skip is not None:
                     on_skip(path, error)
                 continue
             paths[audio.name] = path
+            read.append((path, audio, self.cache.load(audio.sha256, config.features, sizes)))
+        # Workers pay their own start (a process, numpy, librosa, numba's caches: about
+        # 2 s of CPU each); measured here, for a dozen files they cost what they save.
+        if pool is not None and sum(features is None for _, _, features in read) >= MIN_FILES_FOR_WORKERS:
+            read = [(path, audio, pool.submit(analyse, audio.audio, config.features, *sizes) if features is None else features)
+                    for path, audio, features in read]
+        records = []
+        for path, audio, features in read:
+            try:
+                if features is None:
+                    features = analyse(audio.audio, config.features, *sizes, interrupt=interrupt)
+                    self.cache.store(audio.sha256, config.features, sizes, features)
+                elif not isinstance(features, ToneFeatures):
+                    features = pool.result(features, interrupt)
+                    self.cache.store(audio.sha256, config.features, sizes, features)
+            except ToneFileError as error:
+                if on_skip is not None:
+                    on_skip(path, error)
+                continue
             records.append(ToneRecord.from_audio(audio, features))
         self.timings["features_s"] = time.perf_counter() - started
         return records
 
     def make_plan(self, usable: list) -> Plan:
-        """Plan the usable tones ([ToneRecord]) against the bank now at bank_dir."""
-        self.plan = plan(usable, previous_bank(self.bank_dir), self.config)
+        """Plan the usable tones ([ToneRecord]) against the bank now at bank_dir and the tones a killed run staged."""
+        self.plan = plan(usable, previous_bank(self.bank_dir), self.config, self.staging.load())
         return self.plan
 
-    @property
-    def training_tones(self) -> list:
-        """[TrainingTone] of the tones to train, in plan order."""
-        return [record.prepared for record in self.plan.to_train]
+    def make_chunks(self, budget_bytes: int | None = None) -> list:
+        """Split plan.to_train into chunks that each fit budget_bytes (None: one chunk); returns [[ToneRecord]].
 
-    def prepare(self, resume: bool = False, interrupt=None) -> None:
-        """Build each tone's training tensors; with resume, restore a checkpoint (CheckpointError if none fits).
+        What this process holds already counts against the budget. With more
+        than one chunk, every tone's audio and features leave memory until its
+        chunk comes (they are read back from the file and the feature cache).
+        """
+        to_train = list(self.plan.to_train)
+        if budget_bytes is None or not to_train:
+            self.chunks = [to_train] if to_train else []
+            return self.chunks
+        crop_size = crop_size_for(self.config)
+        held = resident_bytes() if choose_device(self.run).type == "cpu" else 0  # on a GPU the activations live there
+        free = max(budget_bytes - held, tone_bytes(0, crop_size))
+        groups = split([record.n_samples for record in to_train], free, crop_size)
+        self.chunks = [[to_train[i] for i in group] for group in groups]
+        if len(self.chunks) > 1 and self.cache.directory is not None:
+            for record in to_train:
+                record.unload()
+        return self.chunks
 
-        resume: a killed run's periodic checkpoint when it fits these tones and
-        settings (it is the newer), else the bank's. interrupt: checked after each tone.
+    def train(self, progress: bool = True, interrupt=None, on_checkpoint_error=None, resume: bool = False, pool=None, on_chunk=None) -> None:
+        """Train the planned tones chunk by chunk; each chunk trains together until each tone converges,
+        the step cap, or Ctrl-C (stop_reason says which), then is reconstructed and staged.
+
+        Every RunConfig.checkpoint_every_s the chunk's state is saved to
+        run_checkpoint_dir; when that fails (a full disk) training goes on, and
+        on_checkpoint_error(message) is told once. resume: each chunk starts
+        from the first checkpoint that holds exactly its tones (CheckpointError
+        if none does for the first). pool: draws the figures of a chunk while
+        the next one trains. on_chunk(index, n_chunks, [ToneRecord]): said as each chunk starts.
+        A Ctrl-C stops after the chunk it lands in; later chunks' tones stay out of the bank.
         """
         config = self.config
-        for record in self.plan.to_train:
-            record.prepared = prepare_tone(record.name, record.sha256, record.audio, record.features, config)
-            if interrupt is not None:
-                interrupt.check()
-        if resume:
-            self.state, self.resumed_from = self._resume()
+        if not hasattr(self, "chunks"):
+            self.make_chunks()
+        started = time.perf_counter()
+        self.trained, self.untrained = [], []
+        for c, chunk in enumerate(self.chunks):
+            if c > 0 and interrupt is not None and interrupt.requested:
+                self.untrained += chunk
+                continue
+            if on_chunk is not None:
+                on_chunk(c, len(self.chunks), chunk)
+            ready = self._load_chunk(chunk)
+            tones = [record.prepared for record in ready]
+            self.state = None
+            if resume:
+                try:
+                    self.state, self.resumed_from = self._resume(tones)
+                except CheckpointError:
+                    if c == 0:
+                        raise
+            self.state = train(tones, config, self.run, state=self.state, checkpoint=self._periodic_saver(tones, on_checkpoint_error),
+                               progress=progress, interrupt=interrupt)
+            self.stop_reason = self.state.stop_reason
+            self.steps_taken = max(getattr(self, "steps_taken", 0), self.state.step)
+            self.timings["warm_start_s"] = self.timings.get("warm_start_s", 0.0) + self.state.warm_start_s
+            self._stage_chunk(ready, f"chunk-{c:04d}", pool, on_checkpoint_error)
+        self.timings["train_s"] = time.perf_counter() - started
 
-    def _resume(self) -> tuple:
-        """(TrainState, the folder it came from): the first of the run's and the bank's checkpoints that fits."""
-        sources = [d for d in (self.run_checkpoint_dir, self.checkpoint_dir) if (d / "state.json").exists()] or [self.checkpoint_dir]
+    def _load_chunk(self, chunk: list) -> list:
+        """Prepare each tone's training tensors (reading back unloaded ones); a file that changed meanwhile is left out."""
+        ready = []
+        for record in chunk:
+            try:
+                record.reload(self.config, self.cache)
+            except ToneFileError as error:
+                record.stop_reason = f"skipped: {error}"
+                self.untrained.append(record)
+                continue
+            record.prepared = prepare_tone(record.name, record.sha256, record.audio, record.features, self.config)
+            ready.append(record)
+        return ready
+
+    def _periodic_saver(self, tones: list, on_checkpoint_error):
+        def save_periodic(state) -> None:
+            self._save_checkpoint(self.run_checkpoint_dir, state, tones, on_checkpoint_error)
+
+        return save_periodic
+
+    def _save_checkpoint(self, directory: Path, state, tones: list, on_checkpoint_error) -> None:
+        """A checkpoint that cannot be written (a full disk) costs only --resume: said once, and the run goes on."""
+        try:
+            save_checkpoint(directory, state, self.config, tones)
+        except (OSError, SafetensorError) as error:
+            if not self._checkpoint_failed and on_checkpoint_error is not None:
+                on_checkpoint_error(f"{directory}: cannot save the checkpoint ({failure_reason(error)}); training goes on")
+            self._checkpoint_failed = True
+
+    def _stage_chunk(self, ready: list, chunk_id: str, pool=None, on_checkpoint_error=None) -> None:
+        """Reconstruct the chunk's tones, stage them with the chunk's checkpoint, and free their memory."""
+        config, state = self.config, self.state
+        tones = [record.prepared for record in ready]
+        started = time.perf_counter()
+        self.staging.flush(pool)  # the previous chunk's figures, drawn meanwhile
+        results = reconstruct(state.decoders, tones, config)
+        for t, (record, result) in enumerate(zip(ready, results)):
+            record.result = result
+            record.weights = state.decoders.tone_state(t)
+            record.losses = [step[t] for step in state.loss_history if step[t] is not None]  # the tone's own steps
+            record.stop_reason = state.stop_reason
+            self.staging.stage(export.trained_tone(record, config), pool)
+            record.unload()
+            self.trained.append(record)
+        self._save_checkpoint(self.staging.chunk_checkpoint_dir(chunk_id), state, tones, on_checkpoint_error)
+        self.state = TrainState(decoders=None, optimizer=None, step=state.step, stop_reason=state.stop_reason)
+        self.timings["reconstruct_s"] = self.timings.get("reconstruct_s", 0.0) + time.perf_counter() - started
+
+    def gather(self, ranks, pool=None) -> None:
+        """In a torchrun launch, after train(): every rank's staged tones move to rank 0, which adds them and the
+        tones the other ranks carry from the bank to what it writes (see training.distributed)."""
+        from . import distributed
+
+        self.staging.flush(pool)
+        carried, self.gathered = distributed.gather_staged(ranks, self.staging, StagedTones(run_folder(self.bank_dir)),
+                                                           [tone.entry.name for tone in self.plan.carried])
+        if carried:
+            previous = previous_bank(self.bank_dir)
+            extra = tuple(previous.tone(name) for name in carried if previous is not None and name in {t.entry.name for t in previous.tones})
+            self.plan = Plan(carried=self.plan.carried + extra, to_train=self.plan.to_train, up_to_date=False, staged=self.plan.staged)
+
+    def _resume(self, tones: list) -> tuple:
+        """(TrainState, the folder it came from): the first checkpoint that holds exactly these tones ([TrainingTone]).
+
+        The run's periodic one first (a killed run's, the newer), then the bank's,
+        then each chunk's checkpoint in the bank (a bank trained in chunks).
+        """
+        candidates = [self.run_checkpoint_dir, self.checkpoint_dir] + sorted(self.checkpoint_dir.glob("chunk-*"))
+        sources = [d for d in candidates if (d / "state.json").exists()] or [self.checkpoint_dir]
         for source in sources:
             try:
-                return load_checkpoint(source, self.config, self.training_tones), source
+                return load_checkpoint(source, self.config, tones), source
             except CheckpointError as error:
                 failure = error
         raise failure
 
-    def train(self, progress: bool = True, interrupt=None, on_checkpoint_error=None) -> None:
-        """Train the planned tones together until each converges, the step cap, or Ctrl-C (stop_reason says which).
-
-        Every RunConfig.checkpoint_every_s the state is saved to run_checkpoint_dir;
-        when that fails (a full disk) training goes on, and on_checkpoint_error(message) is told once.
-        """
-        tones, config = self.training_tones, self.config
-        failed = []
-
-        def save_periodic(state) -> None:
-            try:
-                save_checkpoint(self.run_checkpoint_dir, state, config, tones)
-            except (OSError, SafetensorError) as error:
-                if not failed and on_checkpoint_error is not None:
-                    on_checkpoint_error(f"{self.run_checkpoint_dir}: cannot save the checkpoint ({failure_reason(error)}); training goes on")
-                failed.append(error)
-
-        started = time.perf_counter()
-        self.state = train(tones, config, self.run, state=self.state, checkpoint=save_periodic, progress=progress, interrupt=interrupt)
-        self.stop_reason = self.state.stop_reason
-        self.timings["train_s"] = time.perf_counter() - started
-        self.timings["warm_start_s"] = self.state.warm_start_s
-
-    def export(self, on_tone=None) -> list:
-        """Reconstruct the trained tones and write the bank with the carried ones; returns [ExportedTone].
+    def export(self, on_tone=None, pool=None) -> list:
+        """Write the bank: the carried tones, the ones staged by this run and by a killed one; returns [ExportedTone].
 
         The previous bank stays in place until the new one is whole: BankError
         if it would not load or cannot be written (a full disk, a read-only
         folder), or a second Ctrl-C, leave it as it was. on_tone(): called as
-        each tone's files are written (a progress bar).
+        each tone's files are written (a progress bar). pool: worker_pool.WorkerPool
+        for the figures.
         """
-        config, to_train = self.config, self.plan.to_train
-        started = time.perf_counter()
+        config = self.config
+        self.staging.flush(pool)  # a first Ctrl-C saves: waiting for the figures goes on (a second one raises where it lands)
+        staged = self.staging.load()
+        trained = [record.name for record in self.trained] + self.gathered
         exported = [export.carried_tone(self.bank_dir, tone) for tone in self.plan.carried]
-        if to_train:
-            results = reconstruct(self.state.decoders, self.training_tones, config)
-            for t, (record, result) in enumerate(zip(to_train, results)):
-                record.result = result
-                record.weights = self.state.decoders.tone_state(t)
-                record.losses = [step[t] for step in self.state.loss_history]
-                record.stop_reason = self.stop_reason
-                exported.append(export.trained_tone(record, config))
-        write_checkpoint = (lambda d: save_checkpoint(d, self.state, config, self.training_tones)) if to_train else None
-        self.timings["reconstruct_s"] = time.perf_counter() - started
+        exported += [staged[name] for name in trained if name in staged]
+        exported += [tone for tone in self.plan.staged if tone.entry.name not in trained]
+        chunk_checkpoints = self.staging.chunk_checkpoints()
+
+        def write_checkpoint(directory: Path) -> None:
+            if len(chunk_checkpoints) == 1:  # one chunk: the checkpoint is the bank's own, as it always was
+                shutil.copytree(chunk_checkpoints[0], directory, copy_function=link_or_copy)
+                return
+            directory.mkdir()
+            for source in chunk_checkpoints:
+                shutil.copytree(source, directory / source.name, copy_function=link_or_copy)
+
         run_info = {
-            "trained": [record.name for record in to_train],
+            "trained": trained,
             "kept": [tone.entry.name for tone in self.plan.carried],
             "stop_reason": self.stop_reason,
             "steps": self.steps,
+            "chunks": len(getattr(self, "chunks", [])),
             "device": str(choose_device(self.run)),
             **{k: round(v, 3) for k, v in self.timings.items()},
         }
-        export.export_bank(self.bank_dir, config, exported, write_checkpoint, previous_checkpoint=self.checkpoint_dir, run_info=run_info, on_tone=on_tone)
+        export.export_bank(self.bank_dir, config, exported, write_checkpoint if chunk_checkpoints else None, previous_checkpoint=self.checkpoint_dir,
+                           run_info=run_info, on_tone=on_tone, pool=pool)
+        shutil.rmtree(self.staging.directory, ignore_errors=True)  # all in the bank now
         return exported

@@ -13,18 +13,25 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # files only; no display on servers and CI
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from grower.synth.spectral import harmonic_levels_db, stft_magnitude  # noqa: E402
+from grower.synth.spectral import harmonic_levels_db, stft_magnitude
 
 SPECTROGRAM_RANGE_DB = 90.0
 LOWEST_PLOTTED_HZ = 20.0
 LOG_FREQUENCY_ROWS = 256
 LOSS_SMOOTHING_STEPS = 25  # moving-average window of the loss plot
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, imported on first use: a run whose
+    figures are drawn in worker processes never pays for it (about 0.4 s)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display on servers and CI
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def plot_tone(path: Path, name: str, target: np.ndarray, reconstruction: np.ndarray, harmonic_distribution: np.ndarray, sample_rate: int, hop_size: int,
@@ -42,6 +49,7 @@ def plot_tone(path: Path, name: str, target: np.ndarray, reconstruction: np.ndar
     # Fixed margins and images reduced to about screen resolution before
     # drawing: constrained layout and resampling full spectrograms took ~1 s a plot.
     rows = 4 if f0_hz else 3
+    plt = pyplot()
     fig, axes = plt.subplots(rows, 1, figsize=(9, 3 * rows))
     fig.subplots_adjust(left=0.08, right=0.88, top=0.96, bottom=0.05, hspace=0.45)
     duration_s = target.shape[0] / sample_rate
@@ -124,6 +132,7 @@ def smoothed(losses: np.ndarray, window: int = LOSS_SMOOTHING_STEPS) -> np.ndarr
 
 def plot_losses(path: Path, histories: dict) -> None:
     """One smoothed line per tone, with a legend. histories: {tone name: [loss per step]}."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 5))
     fig.subplots_adjust(left=0.09, right=0.78, top=0.92, bottom=0.1)
     colours = plt.get_cmap("tab20" if len(histories) > 10 else "tab10")

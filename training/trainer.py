@@ -22,6 +22,7 @@ import torch
 from tqdm import tqdm
 
 from .config import GrowerConfig, RunConfig
+from .cpu_share import ThreadCap
 from .decoder import ToneDecoders
 from .loss import analysis_loss, spectral_loss
 from .optim import LossScaler, PerToneAdam
@@ -42,7 +43,7 @@ class TrainState:
     active: torch.Tensor = None  # [T] bool: still training
     loss_ema: torch.Tensor = None  # [T]
     ema_history: list = field(default_factory=list)  # [[T] floats] per step
-    loss_history: list = field(default_factory=list)  # [[T] floats] per step, raw crop losses
+    loss_history: list = field(default_factory=list)  # [[T] floats] per step, raw crop losses; None where a tone had stopped
     stop_reason: str = ""
     warm_start_s: float = 0.0
 
@@ -75,25 +76,31 @@ def new_state(tones: list, config: GrowerConfig) -> TrainState:
 def warm_start(state: TrainState, tones: list, config: GrowerConfig, interrupt=None, on_step=None) -> None:
     """Fit each decoder to its tone's analysed harmonics and noise floor.
 
-    interrupt: checked every step. on_step(): called after each step (a progress bar).
+    interrupt: checked every step. on_step(): called before each step (the
+    thread cap) and after it (a progress bar).
     """
     device = state.decoders.weights[0].device
     optimizer = PerToneAdam(state.decoders.parameters(), config.train.warm_start_learning_rate, config.train.grad_clip)
     everyone = torch.ones(len(tones), dtype=torch.bool, device=device)
+    # Every tone's frames padded to the longest once, so a step gathers its picks
+    # in one indexing per field instead of one per tone and field.
+    padded = [torch.nn.utils.rnn.pad_sequence([getattr(t, name) for t in tones], batch_first=True).to(device)
+              for name in ("inputs", "f0_hz", "analysis_harmonics", "analysis_noise")]
+    rows = torch.arange(len(tones), device=device)[:, None]
     for _ in range(config.train.warm_start_steps):
         if interrupt is not None:
             interrupt.check()
-        picks = [torch.randint(t.inputs.shape[0], (WARM_START_FRAMES,), generator=t.generator) for t in tones]
-        inputs, f0_hz, harmonics, noise = (
-            torch.stack([getattr(t, name)[i] for t, i in zip(tones, picks)]).to(device)
-            for name in ("inputs", "f0_hz", "analysis_harmonics", "analysis_noise")
-        )
+        if on_step is not None:
+            on_step(0)
+        picks = torch.stack([torch.randint(t.inputs.shape[0], (WARM_START_FRAMES,), generator=t.generator) for t in tones])
+        picks = picks.to(device)
+        inputs, f0_hz, harmonics, noise = (frames[rows, picks] for frames in padded)
         losses = analysis_loss(state.decoders(inputs), f0_hz, harmonics, noise, config.features.sample_rate)
         optimizer.zero_grad()
         losses.sum().backward()
         optimizer.step(everyone)
         if on_step is not None:
-            on_step()
+            on_step(1)
     state.warm_started = True
 
 
@@ -108,17 +115,19 @@ class SpectralStep:
             self.forward = torch.compile(self._forward, dynamic=False)
         self.compiled = compile_
 
-    def _forward(self, inputs, f0_hz, phase_rad, white_noise, targets):
+    def _forward(self, inputs, f0_hz, phase_rad, white_noise, targets, tone_index=None):
         with torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.float32, enabled=self.autocast_dtype is not None):
-            controls = self.decoders(inputs)
+            controls = self.decoders(inputs, tone_index=tone_index)
         controls = {k: v.float() for k, v in controls.items()}
         hop = self.config.features.hop_size
         audio = render(controls, f0_hz, phase_rad, white_noise, self.config.features.sample_rate, hop)["audio"][:, hop:]
         return spectral_loss(audio, targets, self.config.train.fft_sizes)
 
-    def __call__(self, batch: CropBatch) -> torch.Tensor:
+    def __call__(self, batch: CropBatch, tone_index: torch.Tensor | None = None) -> torch.Tensor:
+        """The spectral loss [B] of the batch's B crops; tone_index [B]: whose decoders (None: every tone, in order)."""
         d = self.device
-        args = (batch.inputs.to(d), batch.f0_hz.to(d), batch.phase_rad.to(d), batch.white_noise.to(d), [m.to(d) for m in batch.target_magnitudes])
+        args = (batch.inputs.to(d), batch.f0_hz.to(d), batch.phase_rad.to(d), batch.white_noise.to(d), [m.to(d) for m in batch.target_magnitudes],
+                None if tone_index is None else tone_index.to(d))
         try:
             return self.forward(*args)
         except Exception as error:  # compile can fail on some platforms; eager always works
@@ -167,22 +176,40 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
     scaler = LossScaler(enabled=autocast is torch.float16)
     crop_size = crop_size_for(config)
     last_checkpoint = time.monotonic()
+    thread_cap = ThreadCap(device.type)
+
+    def warm_step(done: int) -> None:
+        thread_cap()
+        warm_bar.update(done)
 
     bar = None
     try:
         if not state.warm_started:
             started = time.perf_counter()
             with progress_bar(config.train.warm_start_steps, "warm start", "step", progress) as warm_bar:
-                warm_start(state, tones, config, interrupt, on_step=warm_bar.update)
+                warm_start(state, tones, config, interrupt, on_step=warm_step)
             state.warm_start_s = time.perf_counter() - started
         bar = progress_bar(config.train.max_steps, "training", "step", progress, initial=state.step)
         while state.step < config.train.max_steps and bool(state.active.any()):
             if interrupt is not None:
                 interrupt.check()
-            batch = draw_crops(tones, crop_size, config)
-            losses = step_fn(batch)
+            thread_cap()
+            # A tone that has stopped leaves the batch: it costs nothing more, and the
+            # others are unchanged (own crops, own generator, own weights). A compiled
+            # step keeps the whole batch, as a new batch size would recompile it.
+            if step_fn.compiled or bool(state.active.all()):
+                index, batch_tones = None, tones
+            else:
+                index = state.active.nonzero()[:, 0].cpu()
+                batch_tones = [tones[i] for i in index.tolist()]
+            batch = draw_crops(batch_tones, crop_size, config)
+            batch_losses = step_fn(batch, index)
+            if index is None:
+                losses = batch_losses
+            else:
+                losses = batch_losses.new_zeros(len(tones)).index_copy(0, index.to(batch_losses.device), batch_losses)
             state.optimizer.zero_grad()
-            (losses.sum() * scaler.scale).backward()
+            (batch_losses.sum() * scaler.scale).backward()
             progress_ = state.step / max(config.train.max_steps, 1)
             state.optimizer.lr = config.train.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress_)))
             if not scaler.unscale(state.optimizer.params):
@@ -190,10 +217,11 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
             state.optimizer.step(state.active)
             state.step += 1
             detached = losses.detach()
-            state.loss_history.append(detached.tolist())
+            trained = state.active.tolist()
+            state.loss_history.append([loss if on else None for loss, on in zip(detached.tolist(), trained)])
             update_convergence(state, detached, config)
             bar.update(1)
-            bar.set_postfix(loss=f"{float(detached.mean()):.3f}", training=f"{int(state.active.sum())}/{len(tones)}")
+            bar.set_postfix(loss=f"{float(batch_losses.detach().mean()):.3f}", training=f"{int(state.active.sum())}/{len(tones)}")
             if checkpoint is not None and time.monotonic() - last_checkpoint > run.checkpoint_every_s:
                 checkpoint(state)
                 last_checkpoint = time.monotonic()
@@ -203,6 +231,7 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
             raise  # the second Ctrl-C: quit now, nothing is saved
         state.stop_reason = "interrupted"
     finally:
+        thread_cap.restore()
         if bar is not None:
             bar.close()
     return state

@@ -3,6 +3,7 @@
 import errno
 import fcntl
 import json
+from pathlib import Path
 import os
 import re
 import signal
@@ -438,6 +439,11 @@ def siblings(tmp_path, name="bank"):
     return sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(f".{name}."))
 
 
+def load_bank_sha(snapshot_of_bank: dict) -> str:
+    """Tone a's recording hash in a snapshot() of a bank."""
+    return json.loads(snapshot_of_bank[Path("bank.json")])["tones"][0]["sha256"]
+
+
 def snapshot(folder):
     return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -523,12 +529,20 @@ def test_a_full_disk_during_export_is_one_line_and_the_previous_bank_stays(tmp_p
         raise SafetensorError('Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "No space left on device" })')
 
     monkeypatch.setattr(bank_module, "save_file", full)
+    monkeypatch.setattr(bank_module.shutil, "copyfile", full)  # a staged tone file is copied into the bank
     capsys.readouterr()
     assert run(tmp_path / "tones", "--out", tmp_path / "bank", "--steps", "1") == 1
     line = lines(capsys.readouterr().err)
     assert line == [f"grower-train: {tmp_path / 'bank'}: cannot write the bank (No space left on device); the previous bank, if any, is unchanged"]
     assert snapshot(tmp_path / "bank") == before
-    assert siblings(tmp_path) == []
+    # Nothing is lost: the trained tone stays staged beside the bank, and once there
+    # is room again the next run writes it without training it again.
+    assert siblings(tmp_path) == [".bank.run"]
+    monkeypatch.undo()
+    assert main([str(tmp_path / "tones"), "--out", str(tmp_path / "bank"), "--steps", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "reusing 1 tone(s) a killed run finished" in out and "training 1 tone" not in out
+    assert load_bank(tmp_path / "bank").tone("a").entry.sha256 != load_bank_sha(before) and siblings(tmp_path) == []
 
 
 def test_a_full_disk_for_the_periodic_checkpoint_or_the_cache_is_said_once_and_training_goes_on(tmp_path, write_tone, capsys, monkeypatch):
@@ -586,6 +600,6 @@ def test_help_shows_every_default(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for flag, default in (("--out", "bank"), ("--steps", "600"), ("--sample-rate", "22050"), ("--seed", "0"), ("--device", "auto"), ("--amp", "auto"),
+    for flag, default in (("--out", "bank"), ("--steps", "150"), ("--sample-rate", "22050"), ("--seed", "0"), ("--device", "auto"), ("--amp", "auto"),
                           ("--compile", "auto")):
         assert re.search(rf"{flag} .*?\(default: {default}\)", text), flag

@@ -133,7 +133,6 @@ def run_once(tmp_path, config):
     the_plan = job.make_plan(job.read_tones(sorted((tmp_path / "tones").iterdir())))
     if not the_plan.up_to_date:
         if the_plan.to_train:
-            job.prepare()
             job.train(progress=False)
         job.export()
     return job, the_plan
@@ -150,7 +149,9 @@ def test_a_run_writes_a_bank_whose_tones_the_next_run_carries(tmp_path, write_to
         assert tone.training == ToneTraining(steps=2, stop_reason="step cap reached", tone_key=config.tone_key(), lsd_db=tone.training.lsd_db)
         assert tone.tensors["train.loss"].shape == (2,)
     assert loaded.run["trained"] == ["a", "b"] and loaded.run["kept"] == [] and loaded.run["steps"] == 2
-    assert job.plan.to_train[0].weights.keys() == {k for k in loaded.tone("a").tensors if k.startswith("weights.")}
+    layers = config.model.n_hidden_layers + 1
+    assert {k for k in loaded.tone("a").tensors if k.startswith("weights.")} == {f"weights.layer{i}.{p}" for i in range(layers) for p in ("weight", "bias")}
+    assert not (tmp_path / ".bank.run" / "staged").exists()  # what was staged is in the bank now
 
     _, second = run_once(tmp_path, config)
     assert second.up_to_date and names(second.carried) == ["a", "b"]
@@ -167,6 +168,8 @@ def test_a_run_writes_a_bank_whose_tones_the_next_run_carries(tmp_path, write_to
 class CtrlC:
     """An Interrupt whose Ctrl-C has come: check() raises, as training.interrupt.Interrupt's does."""
 
+    requested = True
+
     def check(self):
         raise KeyboardInterrupt
 
@@ -176,7 +179,6 @@ def test_an_interrupted_run_is_exported_and_retrained_next_time(tmp_path, write_
     write_tone("a", 220.0)
     job = TrainingRun(tmp_path / "bank", config, RunConfig(device="cpu"), FeatureCache(None))
     job.make_plan(job.read_tones(sorted((tmp_path / "tones").iterdir())))
-    job.prepare()
     job.train(progress=False, interrupt=CtrlC())
     assert job.stop_reason == "interrupted" and job.steps == 0
     job.export()
@@ -198,19 +200,20 @@ def test_periodic_checkpoints_go_beside_the_bank_and_resume_picks_up_a_killed_ru
     more = small_config(max_steps=6, warm_start_steps=2)
     job = TrainingRun(tmp_path / "bank", more, RunConfig(device="cpu", checkpoint_every_s=0.0), FeatureCache(None))
     job.make_plan(job.read_tones(sorted((tmp_path / "tones").iterdir())))
-    job.prepare()
     job.train(progress=False)
     assert job.run_checkpoint_dir == tmp_path / ".bank.run" / "checkpoint"
     assert json.loads((job.run_checkpoint_dir / "state.json").read_text())["step"] == 6
     assert {p.name: p.read_bytes() for p in (tmp_path / "bank" / "checkpoint").iterdir()} == bank_checkpoint  # the bank's is untouched
-    assert sorted(p.name for p in job.run_checkpoint_dir.parent.iterdir()) == ["checkpoint"]  # written whole: no temporary folder left
+    assert sorted(p.name for p in job.run_checkpoint_dir.parent.iterdir()) == ["checkpoint", "staged"]  # written whole: no temporary folder left
 
     # --resume prefers the killed run's checkpoint when it fits, and the export puts it in the bank
     again = TrainingRun(tmp_path / "bank", small_config(max_steps=8, warm_start_steps=2), RunConfig(device="cpu"), FeatureCache(None))
     again.make_plan(again.read_tones(sorted((tmp_path / "tones").iterdir())))
-    again.prepare(resume=True)
-    assert again.resumed_from == job.run_checkpoint_dir and again.steps == 6
-    again.train(progress=False)
+    (tmp_path / ".bank.run" / "staged").rename(tmp_path / "staged-by-the-killed-run")  # killed before its chunk was staged
+    again.train(progress=False, resume=True)
+    assert again.resumed_from == job.run_checkpoint_dir and again.steps == 8
+    assert json.loads((again.run_checkpoint_dir / "state.json").read_text())["loss_history"][:6] == json.loads(
+        (tmp_path / "staged-by-the-killed-run" / "checkpoints" / "chunk-0000" / "state.json").read_text())["loss_history"]
     again.export()
     assert json.loads((tmp_path / "bank" / "checkpoint" / "state.json").read_text())["step"] == 8
 
@@ -223,5 +226,5 @@ def test_resume_falls_back_to_the_banks_checkpoint_when_the_killed_runs_does_not
     (tmp_path / ".bank.run" / "checkpoint" / "state.json").write_text('{"config": {}, "tones": []}')  # another run's, other tones
     job = TrainingRun(tmp_path / "bank", small_config(max_steps=5, warm_start_steps=2), RunConfig(device="cpu"), FeatureCache(None))
     job.make_plan(job.read_tones(sorted((tmp_path / "tones").iterdir())))
-    job.prepare(resume=True)
-    assert job.resumed_from == tmp_path / "bank" / "checkpoint" and job.steps == 3
+    job.train(progress=False, resume=True)
+    assert job.resumed_from == tmp_path / "bank" / "checkpoint" and job.steps == 5

@@ -1,0 +1,168 @@
+"""Training across processes and machines with torchrun: each rank trains its share of the tones.
+
+    torchrun --nproc-per-node 4 -m grower.training.cli TONES --out BANK
+    torchrun --nnodes 2 --node-rank R --master-addr HOST --nproc-per-node 8 -m grower.training.cli TONES --out BANK
+
+Tones are independent, so nothing passes between ranks while they train: no
+gradient all-reduce, no shared batch. Rank r takes every world_size-th file
+from the r-th, trains it on its own device (``cuda:LOCAL_RANK`` where there
+are GPUs, else the CPU with gloo), in chunks that fit its memory budget, and
+stages each finished tone beside the bank (training.staging). Then rank 0
+gathers every rank's staged tones and chunk checkpoints, one tone per rank at
+a time so its memory stays bounded, and writes the one bank atomically, as a
+single process would. The bank equals the single-process bank up to float
+rounding (batched matmuls over other batch sizes).
+
+On several machines, TONES must be readable at the same path on every node;
+the bank is written on rank 0's node, and the incremental rule reads the bank
+at --out as each node sees it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .staging import StagedTones
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """Where this process stands in a torchrun launch."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+    local_world_size: int
+
+    @classmethod
+    def from_environment(cls, environ=None) -> "Ranks | None":
+        """The launch torchrun describes in the environment; None when this is a single process."""
+        environ = os.environ if environ is None else environ
+        try:
+            world_size = int(environ.get("WORLD_SIZE", "1"))
+            if world_size <= 1:
+                return None
+            rank = int(environ["RANK"])
+            local_rank = int(environ.get("LOCAL_RANK", rank))
+            local_world_size = int(environ.get("LOCAL_WORLD_SIZE", world_size))
+        except (KeyError, ValueError) as error:
+            raise ValueError(f"torchrun's environment is incomplete or malformed ({error}): RANK, WORLD_SIZE, LOCAL_RANK") from None
+        if not 0 <= rank < world_size:
+            raise ValueError(f"RANK={rank} is outside 0..{world_size - 1}")
+        return cls(rank, world_size, local_rank, local_world_size)
+
+    @property
+    def is_writer(self) -> bool:
+        """Rank 0 writes the bank."""
+        return self.rank == 0
+
+    def share(self, items: list) -> list:
+        """This rank's items: every world_size-th one, from the rank-th (in their order)."""
+        return list(items)[self.rank :: self.world_size]
+
+    def device(self, wanted: str) -> str:
+        """--device for this rank: auto or cuda means cuda:LOCAL_RANK where there is a GPU."""
+        import torch
+
+        if wanted in ("auto", "cuda") and torch.cuda.is_available():
+            return f"cuda:{self.local_rank % torch.cuda.device_count()}"
+        return "cpu" if wanted == "auto" else wanted
+
+    def run_dir(self, run_folder: Path) -> Path:
+        """Where this rank keeps its periodic checkpoint and staged tones: rank 0 the bank's run folder, others a folder in it."""
+        return Path(run_folder) if self.is_writer else Path(run_folder) / f"rank-{self.rank}"
+
+
+def start(ranks: Ranks, device: str) -> None:
+    """Join the process group: NCCL between GPUs, gloo on CPUs."""
+    import torch
+    import torch.distributed as dist
+
+    if device.startswith("cuda"):
+        torch.cuda.set_device(torch.device(device))
+    dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
+
+
+def stop() -> None:
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def _read_tone_payload(staged: StagedTones, exported) -> dict:
+    """A staged tone as bytes: its manifest's parts, its tone file and its report files."""
+    return {
+        "name": exported.entry.name,
+        "manifest": (staged.directory / f"{exported.entry.name}.json").read_bytes(),
+        "files": {f"tones/{exported.arrays.name}": exported.arrays.read_bytes(),
+                  **{f"report/{name}": path.read_bytes() for name, path in exported.report_files.items()}},
+    }
+
+
+def _read_folder_payload(folder: Path) -> dict:
+    return {"name": folder.name, "files": {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}}
+
+
+def _write_payload(directory: Path, payload: dict, manifest_name: str | None = None) -> None:
+    """Write a payload's files under directory; a tone's manifest last (it marks the tone whole)."""
+    for relative, data in payload["files"].items():
+        target = directory / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    if manifest_name is not None:
+        (directory / manifest_name).write_bytes(payload["manifest"])
+
+
+def all_ranks(flag: bool, *_) -> bool:
+    """True on every rank when flag is True on every rank."""
+    import torch.distributed as dist
+
+    flags = [None] * dist.get_world_size()
+    dist.all_gather_object(flags, bool(flag))
+    return all(flags)
+
+
+def gather_staged(ranks: Ranks, staged: StagedTones, writer_staging: StagedTones, carried_names: list) -> tuple:
+    """Bring every rank's staged tones and chunk checkpoints into rank 0's staging folder.
+
+    Called by every rank after training. staged: this rank's staging;
+    writer_staging: rank 0's (where the tones go). carried_names: the tones
+    this rank's plan carries from the bank. Returns, on rank 0, (the names
+    the other ranks carry, the names of the tones they staged); elsewhere
+    ([], []). One tone per rank moves at a time.
+    """
+    import torch.distributed as dist
+
+    mine = list(staged.load().values()) if not ranks.is_writer else []
+    checkpoints = staged.chunk_checkpoints() if not ranks.is_writer else []
+    counts = [None] * ranks.world_size
+    dist.all_gather_object(counts, (len(mine), len(checkpoints)))
+    everyone_carried = [None] * ranks.world_size if ranks.is_writer else None
+    dist.gather_object(carried_names, everyone_carried, dst=0)
+    names = []
+    for i in range(max(c[0] for c in counts)):
+        payload = _read_tone_payload(staged, mine[i]) if i < len(mine) else None
+        received = [None] * ranks.world_size if ranks.is_writer else None
+        dist.gather_object(payload, received, dst=0)
+        if ranks.is_writer:
+            for item in filter(None, received):
+                _write_payload(writer_staging.directory, item, manifest_name=f"{item['name']}.json")
+                names.append(item["name"])
+    for i in range(max(c[1] for c in counts)):
+        payload = _read_folder_payload(checkpoints[i]) if i < len(checkpoints) else None
+        received = [None] * ranks.world_size if ranks.is_writer else None
+        dist.gather_object(payload, received, dst=0)
+        if ranks.is_writer:
+            for r, item in enumerate(received):
+                if item is not None:
+                    _write_payload(writer_staging.chunk_checkpoint_dir(f"{item['name']}-rank{r}"), item)
+    dist.barrier()
+    if not ranks.is_writer:
+        shutil.rmtree(staged.directory.parent, ignore_errors=True)  # this rank's run folder: all on rank 0 now
+    if not ranks.is_writer:
+        return [], []
+    return [name for rank_names in everyone_carried[1:] for name in rank_names], names
