@@ -103,7 +103,7 @@ def train_folder(args, interrupt: Interrupt) -> int:
         print(f"grower-train: {error}", file=sys.stderr)
         return 1
     from .distributed import Ranks
-    from .worker_pool import WorkerPool, usable_cores
+    from .worker_pool import WorkerPool, spare_cores
 
     try:
         ranks = Ranks.from_environment()
@@ -113,7 +113,11 @@ def train_folder(args, interrupt: Interrupt) -> int:
     if ranks is not None:
         return train_as_rank(ranks, out, files, args, interrupt)
     try:
-        with BankFolder(out, on_note=lambda line: print(line, file=sys.stderr)) as folder, WorkerPool(usable_cores()) as pool:
+        with BankFolder(out, on_note=lambda line: print(line, file=sys.stderr)) as folder, WorkerPool(spare_cores()) as pool:
+            if len(files) > 1:
+                # Started before torch is imported: the workers' own imports run beside ours,
+                # not beside the warm start, and they are ready for the analyses.
+                pool.start()
             return train_into(folder, files, args, interrupt, pool)
     except BankFolderError as error:
         print(f"grower-train: {error}", file=sys.stderr)
@@ -134,12 +138,13 @@ def train_as_rank(ranks, out: Path, files: list, args, interrupt: Interrupt) -> 
     cores = max(1, usable_cores() // ranks.local_world_size)  # the node's cores, shared out between its ranks
     if not args.device.startswith("cuda"):
         torch.set_num_threads(cores)
+    workers = cores - 1
     if not ranks.is_writer:
         args.quiet = True  # one voice: rank 0 says what the run does
     distributed.start(ranks, args.device)
     try:
         folder = BankFolder(out, on_note=lambda line: print(line, file=sys.stderr)) if ranks.is_writer else contextlib.nullcontext()
-        with folder, WorkerPool(cores) as pool:
+        with folder, WorkerPool(workers) as pool:
             return train_into(folder, ranks.share(files), args, interrupt, pool, ranks=ranks)
     except BankFolderError as error:
         print(f"grower-train: {error}", file=sys.stderr)
@@ -225,7 +230,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
         interrupt.check()
         drawing_pool = pool if len(plan.to_train) > 1 else None  # one figure is drawn sooner here than a worker starts
         if drawing_pool is not None:
-            drawing_pool.start()  # the figures will be drawn there: the workers' imports overlap training
+            drawing_pool.start()  # (already, unless one file): the figures are drawn there and here
         say(f"training {len(plan.to_train)} tone(s)" + (f" in {len(chunks)} chunks of up to {max(map(len, chunks))}" if len(chunks) > 1 else "")
             + (f", keeping {len(plan.carried)} unchanged" if plan.carried else "") + f" -> {out}")
         done = [0]

@@ -41,7 +41,7 @@ class ModelConfig:
 class TrainConfig:
     """The optimisation. Everything that changes a tone's result is here."""
 
-    max_steps: int = 150  # the cosine schedule anneals over this many steps; each tone stops earlier once converged (past 2 windows)
+    max_steps: int = 120  # the cosine schedule anneals over this many steps; each tone stops earlier once converged (past 2 windows)
     learning_rate: float = 3e-3
     grad_clip: float = 1.0  # per tone
     crop_size: int = 8192  # samples per random crop, a multiple of crop_grid

@@ -126,7 +126,7 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
         if pool is None:
             report.plot_tone(*args, f0_hz=features.tone_f0_hz, segments=segments)
             return []
-        return [pool.submit(report.plot_tone, *args, f0_hz=features.tone_f0_hz, segments=segments)]
+        return [pool.spread(report.plot_tone, *args, f0_hz=features.tone_f0_hz, segments=segments)]
 
     training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=round(lsd_db, 3))
     return ExportedTone(entry=tone_entry(record, segments), arrays=arrays, training=training, report_files={"write": write_report})
@@ -171,7 +171,7 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
             report_dir = tmp / REPORT_DIR
             report_dir.mkdir()
             losses = {t.entry.name: t.loss_curve() for t in tones}
-            losses_plot = pool.submit(report.plot_losses, report_dir / LOSSES_PNG, losses) if pool is not None else None
+            losses_plot = pool.spread(report.plot_losses, report_dir / LOSSES_PNG, losses) if pool is not None else None
             drawing = []  # each tone's futures, in tone order: a tone is done when its figure is
             for tone in tones:
                 futures = []

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import librosa
 import numpy as np
-import scipy.signal
 
 from .config import FeatureConfig
 from .segment import segment, sound_span
@@ -191,6 +190,8 @@ def fill_unvoiced(f0_hz: np.ndarray, voiced: np.ndarray) -> np.ndarray:
 
 def analysis_window(n_fft: int) -> np.ndarray:
     """4-term Blackman-Harris: sidelobes at -92 dB, so harmonics do not leak into the noise floor."""
+    import scipy.signal  # here, not at the top: 0.8 s of import that a run whose analyses are cached or done in workers never needs
+
     return scipy.signal.get_window("blackmanharris", n_fft).astype(np.float32)
 
 

@@ -212,8 +212,9 @@ class TrainingRun:
             paths[audio.name] = path
             read.append((path, audio, self.cache.load(audio.sha256, config.features, sizes)))
         # Workers pay their own start (a process, numpy, librosa, numba's caches: about
-        # 2 s of CPU each); measured here, for a dozen files they cost what they save.
-        if pool is not None and sum(features is None for _, _, features in read) >= MIN_FILES_FOR_WORKERS:
+        # 2 s of CPU each), which pays only for several files, or if they are running already.
+        misses = sum(features is None for _, _, features in read)
+        if pool is not None and (misses >= MIN_FILES_FOR_WORKERS or (pool.started and misses > 1)):
             read = [(path, audio, pool.submit(analyse, audio.audio, config.features, *sizes) if features is None else features)
                     for path, audio, features in read]
         records = []

@@ -17,9 +17,16 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
+
+
+def spare_cores() -> int:
+    """Cores beyond the main process's: the workers a run starts (it draws and analyses beside them itself)."""
+    return usable_cores() - 1
 
 
 def usable_cores() -> int:
@@ -29,17 +36,31 @@ def usable_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _start_worker() -> None:
+def _watch_parent(parent_pid: int) -> None:
+    """Exit when the run that started this worker is gone (kill -9 leaves its workers waiting on a pipe forever)."""
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def _start_worker(parent_pid: int) -> None:
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # One thread per worker: the pool is the parallelism, and nested BLAS or
     # numba threads would oversubscribe the cores the main process trains on.
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[name] = "1"
+    # Imported now, while the main process imports torch: what the analyses and the
+    # figures need. librosa loads its parts lazily, and its pitch tracker's first
+    # use (numba's caches) costs about a second, so those parts are touched here.
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401  (imported now, while the main process imports torch)
-    import librosa  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    import librosa
+
+    for part in (librosa.yin, librosa.stft, librosa.feature.mfcc, librosa.A_weighting, librosa.util.frame):
+        assert callable(part)
 
 
 class WorkerPool:
@@ -54,13 +75,19 @@ class WorkerPool:
         self.n_workers = n_workers
         self._executor: ProcessPoolExecutor | None = None
         self._started = False
+        self._spread = 0  # jobs given to spread()
+
+    @property
+    def started(self) -> bool:
+        return self._executor is not None
 
     def start(self) -> None:
         """Start the workers now, so their imports overlap whatever this process does next."""
         if self._started or self.n_workers <= 0:
             return
         self._started = True
-        self._executor = ProcessPoolExecutor(self.n_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+        self._executor = ProcessPoolExecutor(self.n_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                                             initargs=(os.getpid(),))
         for _ in range(self.n_workers):
             self._executor.submit(os.getpid)
 
@@ -74,6 +101,13 @@ class WorkerPool:
             except (BrokenProcessPool, RuntimeError):
                 self._executor = None
         return _done_here(fn, *args, **kwargs)
+
+    def spread(self, fn, *args, **kwargs) -> Future:
+        """As submit, but every (n_workers + 1)-th job runs here and now: the calling process takes its share."""
+        self._spread += 1
+        if not self.started or self._spread % (self.n_workers + 1) == 0:
+            return _done_here(fn, *args, **kwargs)
+        return self.submit(fn, *args, **kwargs)
 
     def result(self, future: Future, interrupt=None):
         """The job's result, checking interrupt every 0.2 s while it runs; a broken pool's job is redone here."""
@@ -89,8 +123,15 @@ class WorkerPool:
             return fn(*args, **kwargs)
 
     def close(self, cancel: bool = False) -> None:
+        """Stop the workers. Every job's result has been taken by then (or cancel says none is wanted), so they
+        are ended outright: a worker's own orderly exit (matplotlib's, numba's teardown) took 0.6 s here."""
         if self._executor is not None:
-            self._executor.shutdown(wait=not cancel, cancel_futures=cancel)
+            processes = list(getattr(self._executor, "_processes", {}).values())
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(timeout=5)
             self._executor = None
 
     def __enter__(self) -> "WorkerPool":

@@ -600,6 +600,6 @@ def test_help_shows_every_default(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for flag, default in (("--out", "bank"), ("--steps", "150"), ("--sample-rate", "22050"), ("--seed", "0"), ("--device", "auto"), ("--amp", "auto"),
+    for flag, default in (("--out", "bank"), ("--steps", "120"), ("--sample-rate", "22050"), ("--seed", "0"), ("--device", "auto"), ("--amp", "auto"),
                           ("--compile", "auto")):
         assert re.search(rf"{flag} .*?\(default: {default}\)", text), flag
