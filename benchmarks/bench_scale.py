@@ -1,6 +1,6 @@
 """grower-train on libraries of 12, 48 and 192 tones: wall time per tone and peak memory, side by side in one run.
 
-    .venv/bin/python -m benchmarks.bench_scale [--sizes 12 48 192] [--max-memory 900M] [--steps 150]
+    .venv/bin/python -m benchmarks.bench_scale [--sizes 12 48 192] [--max-memory 600M] [--steps 120]
 
 The libraries are made from the example tones, each resampled to a new pitch
 (an eighth-tone grid around the original, so every tone is a distinct, real
@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from grower.training.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,8 +62,8 @@ def run(tones: Path, out: Path, max_memory: str, steps: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[12, 48, 192])
-    parser.add_argument("--max-memory", default="900M")
-    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--max-memory", default="600M")
+    parser.add_argument("--steps", type=int, default=TrainConfig.max_steps)
     parser.add_argument("--source", type=Path, default=ROOT / "examples" / "tones")
     args = parser.parse_args()
     print(f"grower-train --max-memory {args.max_memory} --steps {args.steps}, cold cache, with the report; {os.cpu_count()} cores", flush=True)

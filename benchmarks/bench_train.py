@@ -101,6 +101,7 @@ def source_tree(revision: str, work: Path) -> dict:
 def cli(tones_dir: Path, bank_dir: Path, *extra, env=None) -> tuple:
     """grower-train's whole CLI in a subprocess: (wall seconds, peak RSS MB from wait4)."""
     command = [sys.executable, "-m", "grower.training.cli", str(tones_dir), "--out", str(bank_dir), "--quiet", *map(str, extra)]
+    bank_dir.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=ROOT if env is None else bank_dir.parent)
     _, status, usage = os.wait4(process.pid, 0)

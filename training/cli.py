@@ -228,9 +228,9 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
         chunks = job.make_chunks(budget_bytes(args))
         interrupt.notice = NOTICE_TRAINING
         interrupt.check()
-        drawing_pool = pool if len(plan.to_train) > 1 else None  # one figure is drawn sooner here than a worker starts
-        if drawing_pool is not None:
-            drawing_pool.start()  # (already, unless one file): the figures are drawn there and here
+        # The workers draw figures (and the main process its share) when they run already or there are several;
+        # one figure alone is drawn sooner here than a worker starts.
+        drawing_pool = pool if pool.started or len(plan.to_train) > 1 else None
         say(f"training {len(plan.to_train)} tone(s)" + (f" in {len(chunks)} chunks of up to {max(map(len, chunks))}" if len(chunks) > 1 else "")
             + (f", keeping {len(plan.carried)} unchanged" if plan.carried else "") + f" -> {out}")
         done = [0]
@@ -256,7 +256,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     if ranks is not None:
         from . import distributed
 
-        job.gather(ranks, pool if len(plan.to_train) > 1 else None)
+        job.gather(ranks, drawing_pool if plan.to_train else None)
         if not ranks.is_writer:
             return 130 if interrupt.requested else 0
         if not job.plan.carried and not job.staging.load():
@@ -264,7 +264,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
             return 1
     try:
         with progress_bar(len(job.trained) + len(job.gathered) + len(job.plan.carried) + len(job.plan.staged), "saving", "tone", not args.quiet) as bar:
-            exported = job.export(on_tone=bar.update, pool=pool if len(plan.to_train) + len(job.gathered) > 1 else None)
+            exported = job.export(on_tone=bar.update, pool=pool if pool.started or len(plan.to_train) + len(job.gathered) > 1 else None)
     except BankError as error:
         warn(str(error))
         return 1

@@ -171,7 +171,7 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
             report_dir = tmp / REPORT_DIR
             report_dir.mkdir()
             losses = {t.entry.name: t.loss_curve() for t in tones}
-            losses_plot = pool.spread(report.plot_losses, report_dir / LOSSES_PNG, losses) if pool is not None else None
+            losses_plot = pool.submit(report.plot_losses, report_dir / LOSSES_PNG, losses) if pool is not None else None
             drawing = []  # each tone's futures, in tone order: a tone is done when its figure is
             for tone in tones:
                 futures = []

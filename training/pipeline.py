@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 from safetensors import SafetensorError
 
-from grower.synth.bank import CHECKPOINT_DIR, Bank, BankError, BankTone, load_bank
+from grower.synth.bank import CHECKPOINT_DIR, Bank, BankError, load_bank
 
 from . import export
 from .bank_folder import failure_reason, run_folder
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .chunks import resident_bytes, split, tone_bytes
+from .chunks import ChunkSizer, release_memory, split
 from .config import GrowerConfig, RunConfig
 from .feature_cache import FeatureCache
 from .features import ToneFeatures, analyse
@@ -214,7 +214,7 @@ class TrainingRun:
         # Workers pay their own start (a process, numpy, librosa, numba's caches: about
         # 2 s of CPU each), which pays only for several files, or if they are running already.
         misses = sum(features is None for _, _, features in read)
-        if pool is not None and (misses >= MIN_FILES_FOR_WORKERS or (pool.started and misses > 1)):
+        if pool is not None and (misses >= MIN_FILES_FOR_WORKERS or (pool.started and misses > 0)):
             read = [(path, audio, pool.submit(analyse, audio.audio, config.features, *sizes) if features is None else features)
                     for path, audio, features in read]
         records = []
@@ -240,24 +240,26 @@ class TrainingRun:
         return self.plan
 
     def make_chunks(self, budget_bytes: int | None = None) -> list:
-        """Split plan.to_train into chunks that each fit budget_bytes (None: one chunk); returns [[ToneRecord]].
+        """Plan chunks of plan.to_train that each fit budget_bytes (None: one chunk); returns the plan [[ToneRecord]].
 
-        What this process holds already counts against the budget. With more
-        than one chunk, every tone's audio and features leave memory until its
-        chunk comes (they are read back from the file and the feature cache).
+        What this process holds already counts against the budget (on the CPU).
+        The plan is a first estimate: train() sizes each chunk as it comes,
+        from the memory then free and what the chunks before really took
+        (chunks.ChunkSizer). With more than one chunk, every tone's audio and
+        features leave memory until its chunk comes (read back from the file
+        and the feature cache).
         """
         to_train = list(self.plan.to_train)
-        if budget_bytes is None or not to_train:
-            self.chunks = [to_train] if to_train else []
-            return self.chunks
-        crop_size = crop_size_for(self.config)
-        held = resident_bytes() if choose_device(self.run).type == "cpu" else 0  # on a GPU the activations live there
-        free = max(budget_bytes - held, tone_bytes(0, crop_size))
-        groups = split([record.n_samples for record in to_train], free, crop_size)
-        self.chunks = [[to_train[i] for i in group] for group in groups]
+        self.sizer = ChunkSizer(budget_bytes, crop_size_for(self.config), held_counts=choose_device(self.run).type == "cpu")
+        n_samples = [record.n_samples for record in to_train]
+        self.chunks, start = [], 0
+        for group in (split(n_samples, int(self.sizer.free_bytes()), self.sizer.crop_size) if budget_bytes is not None else [range(len(to_train))] if to_train else []):
+            self.chunks.append(to_train[start : start + len(group)])
+            start += len(group)
         if len(self.chunks) > 1 and self.cache.directory is not None:
             for record in to_train:
                 record.unload()
+            release_memory()
         return self.chunks
 
     def train(self, progress: bool = True, interrupt=None, on_checkpoint_error=None, resume: bool = False, pool=None, on_chunk=None) -> None:
@@ -273,16 +275,21 @@ class TrainingRun:
         A Ctrl-C stops after the chunk it lands in; later chunks' tones stay out of the bank.
         """
         config = self.config
-        if not hasattr(self, "chunks"):
+        if not hasattr(self, "sizer"):
             self.make_chunks()
         started = time.perf_counter()
         self.trained, self.untrained = [], []
-        for c, chunk in enumerate(self.chunks):
+        pending = [record for chunk in self.chunks for record in chunk]
+        c = 0
+        while pending:
             if c > 0 and interrupt is not None and interrupt.requested:
-                self.untrained += chunk
-                continue
+                self.untrained += pending
+                break
+            take = self.sizer.take([record.n_samples for record in pending]) if c > 0 else len(self.chunks[0])
+            chunk, pending = pending[:take], pending[take:]
             if on_chunk is not None:
-                on_chunk(c, len(self.chunks), chunk)
+                on_chunk(c, c + 1 + self.sizer.estimate_chunks([record.n_samples for record in pending]), chunk)
+            self.sizer.started()
             ready = self._load_chunk(chunk)
             tones = [record.prepared for record in ready]
             self.state = None
@@ -298,6 +305,11 @@ class TrainingRun:
             self.steps_taken = max(getattr(self, "steps_taken", 0), self.state.step)
             self.timings["warm_start_s"] = self.timings.get("warm_start_s", 0.0) + self.state.warm_start_s
             self._stage_chunk(ready, f"chunk-{c:04d}", pool, on_checkpoint_error)
+            self.sizer.finished([record.n_samples for record in ready])
+            del ready, tones  # the chunk's tensors go before the next chunk is sized
+            release_memory()
+            c += 1
+        self.n_chunks = c
         self.timings["train_s"] = time.perf_counter() - started
 
     def _load_chunk(self, chunk: list) -> list:
@@ -407,7 +419,7 @@ class TrainingRun:
             "kept": [tone.entry.name for tone in self.plan.carried],
             "stop_reason": self.stop_reason,
             "steps": self.steps,
-            "chunks": len(getattr(self, "chunks", [])),
+            "chunks": getattr(self, "n_chunks", 0),
             "device": str(choose_device(self.run)),
             **{k: round(v, 3) for k, v in self.timings.items()},
         }

@@ -46,10 +46,9 @@ def _watch_parent(parent_pid: int) -> None:
 def _start_worker(parent_pid: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # One thread per worker: the pool is the parallelism, and nested BLAS or
-    # numba threads would oversubscribe the cores the main process trains on.
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ[name] = "1"
+    # BLAS keeps its default thread count, as in the main process: with one thread
+    # its sums round differently (MFCCs moved by 3e-6 here), and features must not
+    # depend on which process computed them.
     # Imported now, while the main process imports torch: what the analyses and the
     # figures need. librosa loads its parts lazily, and its pitch tracker's first
     # use (numba's caches) costs about a second, so those parts are touched here.

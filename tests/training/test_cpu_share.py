@@ -1,14 +1,12 @@
 """The trainer takes the cores that are free, not all of them, when another process is busy."""
 
-import os
 import subprocess
 import sys
 import time
 
-import pytest
 
 from grower.training.cpu_share import FreeCores
-from grower.training.worker_pool import WorkerPool, usable_cores
+from grower.training.worker_pool import usable_cores
 
 
 def test_other_processes_load_is_what_the_machine_did_less_what_we_did():
@@ -31,56 +29,3 @@ def test_a_busy_process_beside_us_takes_a_core_away():
         assert threads <= usable_cores() - 1
     finally:
         busy.kill()
-
-
-def _fail():
-    raise ValueError("a bad job")
-
-
-def _die_unless_in(pid: int) -> str:
-    import os
-
-    if os.getpid() != pid:
-        os._exit(3)  # a worker killed mid-job (out of memory, kill -9)
-    return "done here"
-
-
-def test_a_workers_exception_comes_back_and_a_dead_workers_job_is_done_here():
-    import os
-
-    import pytest
-
-    with WorkerPool(1) as pool:
-        with pytest.raises(ValueError, match="a bad job"):
-            pool.result(pool.submit(_fail))
-        assert pool.result(pool.submit(_die_unless_in, os.getpid())) == "done here"
-        assert pool.result(pool.submit(os.getpid)) == os.getpid()  # a broken pool runs what comes next here
-
-
-@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see the workers")
-def test_a_killed_runs_workers_do_not_outlive_it(tmp_path):
-    import os
-    import signal
-    import time
-
-    script = (
-        "import os, sys\n"
-        "from grower.training.worker_pool import WorkerPool\n"
-        "if __name__ == '__main__':\n"
-        "    pool = WorkerPool(2)\n"
-        "    print(*[pool.result(pool.submit(os.getpid)) for _ in range(4)], flush=True)\n"
-        "    print(*[p.pid for p in pool._executor._processes.values()], flush=True)\n"
-        "    sys.stdin.read()\n"
-    )
-    (tmp_path / "run.py").write_text(script)
-    run = subprocess.Popen([sys.executable, str(tmp_path / "run.py")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    run.stdout.readline()
-    workers = [int(pid) for pid in run.stdout.readline().split()]
-    assert len(workers) == 2
-    run.send_signal(signal.SIGKILL)  # as kill -9 does: no shutdown, no pipe closed cleanly
-    run.wait()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") and "Z" not in open(f"/proc/{pid}/stat").read().split()[2] for pid in workers):
-        time.sleep(0.1)
-    alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
-    assert alive == []

@@ -29,7 +29,8 @@ def torchrun(tmp_path, *args):
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
                "-m", "grower.training.cli", *map(str, args), "--device", "cpu", "--quiet"]
-    return subprocess.run(command, capture_output=True, text=True, env={**env, "PYTHONUNBUFFERED": "1"}, timeout=600, cwd=tmp_path)
+    loopback = {"GLOO_SOCKET_IFNAME": "lo", "MASTER_ADDR": "127.0.0.1"}  # gloo would otherwise pick the host name's interface
+    return subprocess.run(command, capture_output=True, text=True, env={**env, **loopback, "PYTHONUNBUFFERED": "1"}, timeout=600, cwd=tmp_path)
 
 
 @pytest.fixture
