@@ -16,7 +16,7 @@ model (resource.getrusage peak against the tones in the batch):
 before training (torch, the libraries, measured at the time) is taken off
 first, and the rest is shared out. The default is a quarter of the machine's
 memory (or of the memory still available, if less); on CUDA, the budget is
-the GPU's memory, where the activations live.
+the GPU's memory, where the activations live, and it is measured there.
 """
 
 from __future__ import annotations
@@ -144,14 +144,21 @@ class ChunkSizer:
     up by that ratio, so the budget holds from then on.
     """
 
-    def __init__(self, budget_bytes: int | None, crop_size: int, held_counts: bool = True):
-        self.budget_bytes, self.crop_size, self.held_counts = budget_bytes, crop_size, held_counts
+    def __init__(self, budget_bytes: int | None, crop_size: int, device=None):
+        """device: a torch.device; on CUDA the budget is the GPU's memory, measured there (torch.cuda's allocator)."""
+        self.budget_bytes, self.crop_size = budget_bytes, crop_size
         self.scale = 1.0  # observed / predicted cost of the chunks so far
         self._before = None
+        if device is not None and device.type == "cuda":
+            import torch
+
+            self._held = lambda: torch.cuda.memory_allocated(device)
+            self._peak = lambda: torch.cuda.max_memory_allocated(device)
+        else:
+            self._held, self._peak = resident_bytes, peak_resident_bytes
 
     def free_bytes(self) -> int:
-        held = resident_bytes() if self.held_counts else 0
-        return max(self.budget_bytes - held, 0)
+        return max(self.budget_bytes - self._held(), 0)
 
     def take(self, n_samples: list) -> int:
         """How many of the tones left (their lengths, in order) the next chunk takes (at least one)."""
@@ -167,14 +174,14 @@ class ChunkSizer:
 
     def started(self) -> None:
         """Call as a chunk starts training."""
-        self._before = (resident_bytes(), peak_resident_bytes())
+        self._before = (self._held(), self._peak())
 
     def finished(self, n_samples: list) -> None:
         """Call once the chunk (these lengths) is trained and staged, before release_memory()."""
         if self._before is None or self.budget_bytes is None:
             return
         held, peak = self._before
-        now_peak = peak_resident_bytes()
-        if now_peak > peak and self.held_counts:  # this chunk set the peak: what did it really cost?
+        now_peak = self._peak()
+        if now_peak > peak:  # this chunk set the peak: what did it really cost?
             predicted = sum(tone_bytes(n, self.crop_size) for n in n_samples)
             self.scale = max(self.scale, (now_peak - held) / max(predicted, 1))

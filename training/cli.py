@@ -209,6 +209,11 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
         warn(f"no usable tones in {args.tones_dir} ({len(files)} file(s) skipped)")
         return 1
 
+    if pool.started:
+        from .report import warm_up
+
+        pool.submit(warm_up)  # matplotlib, in the workers, while this process trains
+
     # 2. Keep tones whose file and settings are unchanged since the last bank.
     plan = job.make_plan(usable)
     if ranks is not None:

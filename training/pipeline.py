@@ -250,7 +250,7 @@ class TrainingRun:
         and the feature cache).
         """
         to_train = list(self.plan.to_train)
-        self.sizer = ChunkSizer(budget_bytes, crop_size_for(self.config), held_counts=choose_device(self.run).type == "cpu")
+        self.sizer = ChunkSizer(budget_bytes, crop_size_for(self.config), choose_device(self.run))
         n_samples = [record.n_samples for record in to_train]
         self.chunks, start = [], 0
         for group in (split(n_samples, int(self.sizer.free_bytes()), self.sizer.crop_size) if budget_bytes is not None else [range(len(to_train))] if to_train else []):

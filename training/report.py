@@ -23,6 +23,11 @@ LOG_FREQUENCY_ROWS = 256
 LOSS_SMOOTHING_STEPS = 25  # moving-average window of the loss plot
 
 
+def warm_up() -> None:
+    """Import what drawing needs, ahead of the first figure (a worker's job while training runs)."""
+    pyplot()
+
+
 def pyplot():
     """matplotlib.pyplot on the Agg backend, imported on first use: a run whose
     figures are drawn in worker processes never pays for it (about 0.4 s)."""

@@ -49,13 +49,10 @@ def _start_worker(parent_pid: int) -> None:
     # BLAS keeps its default thread count, as in the main process: with one thread
     # its sums round differently (MFCCs moved by 3e-6 here), and features must not
     # depend on which process computed them.
-    # Imported now, while the main process imports torch: what the analyses and the
-    # figures need. librosa loads its parts lazily, and its pitch tracker's first
-    # use (numba's caches) costs about a second, so those parts are touched here.
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
+    # Imported now, while the main process imports torch: what the analyses need.
+    # librosa loads its parts lazily, and its pitch tracker's first use (numba's
+    # caches) costs about a second, so those parts are touched here. matplotlib
+    # (for the figures) comes later, as a job of its own after the analyses.
     import librosa
 
     for part in (librosa.yin, librosa.stft, librosa.feature.mfcc, librosa.A_weighting, librosa.util.frame):

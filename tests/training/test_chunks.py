@@ -120,3 +120,22 @@ def test_a_run_killed_between_chunks_keeps_the_finished_ones_for_the_next(tmp_pa
     bank = load_bank(tmp_path / "bank")
     assert [t.entry.name for t in bank.tones] == ["t0", "t1", "t2"] and all(t.training.steps == 3 for t in bank.tones)
     assert not (tmp_path / ".bank.run").exists()
+
+
+def test_a_chunk_that_cost_more_than_predicted_makes_the_next_ones_smaller():
+    from grower.training.chunks import ChunkSizer
+
+    crop = 8192
+    each = tone_bytes(22050, crop)
+    memory = {"held": 100 * 2**20, "peak": 100 * 2**20}
+    sizer = ChunkSizer(100 * 2**20 + 10 * each, crop)
+    sizer._held, sizer._peak = (lambda: memory["held"]), (lambda: memory["peak"])
+    assert sizer.take([22050] * 40) == 10
+    sizer.started()
+    memory["peak"] += 20 * each  # ten tones really took twice what was predicted
+    sizer.finished([22050] * 10)
+    assert sizer.scale == pytest.approx(2.0)
+    assert sizer.take([22050] * 30) == 5 and sizer.estimate_chunks([22050] * 30) == 6
+    sizer.started()
+    sizer.finished([22050] * 5)  # within its (corrected) prediction: no new peak, the correction stands
+    assert sizer.scale == pytest.approx(2.0)
