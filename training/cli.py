@@ -176,12 +176,10 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     """
     from grower.synth.bank import BANK_JSON, REPORT_DIR, BankError
 
-    from .checkpoint import CheckpointError
     from .export import INDEX_HTML
     from .feature_cache import FeatureCache, default_cache_dir
     from .features import trim_notice
     from .pipeline import TrainingRun
-    from .trainer import progress_bar
 
     config = GrowerConfig(
         features=dataclasses.replace(FeatureConfig(), sample_rate=args.sample_rate),
@@ -200,7 +198,14 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
         print(f"grower-train: {line}", file=sys.stderr)
 
     # 1. Read and analyse every file; a bad one is skipped with its reason.
-    usable = job.read_tones(files, interrupt, on_skip=lambda path, error: print(f"skipped {path}: {error}", file=sys.stderr), pool=pool)
+    def import_torch() -> None:  # while the workers analyse the files
+        from . import checkpoint, trainer  # noqa: F401
+
+    usable = job.read_tones(files, interrupt, on_skip=lambda path, error: print(f"skipped {path}: {error}", file=sys.stderr), pool=pool,
+                            meanwhile=import_torch)
+    from .checkpoint import CheckpointError
+    from .trainer import progress_bar
+
     for notice in filter(None, (trim_notice(record.features, record.path) for record in usable)):
         print(notice, file=sys.stderr)
     if cache.write_error:

@@ -21,23 +21,28 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from safetensors import SafetensorError
-
 from grower.synth.bank import CHECKPOINT_DIR, Bank, BankError, load_bank
+from safetensors import SafetensorError
 
 from . import export
 from .bank_folder import failure_reason, run_folder
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .chunks import ChunkSizer, release_memory, split
 from .config import GrowerConfig, RunConfig
 from .feature_cache import FeatureCache
 from .features import ToneFeatures, analyse
-from .tone_file import ToneAudio, ToneFileError, read_tone
 from .staging import StagedTones, link_or_copy
-from .tone_set import TrainingTone, crop_size_for, prepare_tone
-from .trainer import TrainState, choose_device, reconstruct, train
+from .tone_file import ToneAudio, ToneFileError, read_tone
+
+if TYPE_CHECKING:
+    from .tone_set import TrainingTone
+    from .trainer import TrainState
+
+# torch comes in with checkpoint, tone_set and trainer, imported where they are
+# used: read_tones needs none of them, so a run imports torch while its files are
+# analysed in the workers (TrainingRun.read_tones's meanwhile).
 
 
 MIN_FILES_FOR_WORKERS = 24  # files to analyse before the analysis moves to worker processes
@@ -187,12 +192,13 @@ class TrainingRun:
         """Spectral steps the run has taken (the longest chunk's)."""
         return max(getattr(self, "steps_taken", 0), self.state.step if self.state is not None else 0)
 
-    def read_tones(self, files: list, interrupt=None, on_skip=None, pool=None) -> list:
+    def read_tones(self, files: list, interrupt=None, on_skip=None, pool=None, meanwhile=None) -> list:
         """Read and analyse every file, with cached features; returns [ToneRecord] in file order.
 
         A file that is not a usable tone is passed to on_skip(path, ToneFileError)
         and left out. interrupt: checked before each file. pool: a
         worker_pool.WorkerPool the analyses run in, beside this process (None: here).
+        meanwhile(): called once the analyses are under way in the workers (the caller's own imports).
         """
         config = self.config
         sizes = (config.model.n_harmonics, config.model.n_noise_bands)
@@ -217,6 +223,8 @@ class TrainingRun:
         if pool is not None and (misses >= MIN_FILES_FOR_WORKERS or (pool.started and misses > 0)):
             read = [(path, audio, pool.submit(analyse, audio.audio, config.features, *sizes) if features is None else features)
                     for path, audio, features in read]
+        if meanwhile is not None:
+            meanwhile()
         records = []
         for path, audio, features in read:
             try:
@@ -249,6 +257,9 @@ class TrainingRun:
         features leave memory until its chunk comes (read back from the file
         and the feature cache).
         """
+        from .tone_set import crop_size_for
+        from .trainer import choose_device
+
         to_train = list(self.plan.to_train)
         self.sizer = ChunkSizer(budget_bytes, crop_size_for(self.config), choose_device(self.run))
         n_samples = [record.n_samples for record in to_train]
@@ -274,6 +285,9 @@ class TrainingRun:
         the next one trains. on_chunk(index, n_chunks, [ToneRecord]): said as each chunk starts.
         A Ctrl-C stops after the chunk it lands in; later chunks' tones stay out of the bank.
         """
+        from .checkpoint import CheckpointError
+        from .trainer import train
+
         config = self.config
         if not hasattr(self, "sizer"):
             self.make_chunks()
@@ -314,6 +328,8 @@ class TrainingRun:
 
     def _load_chunk(self, chunk: list) -> list:
         """Prepare each tone's training tensors (reading back unloaded ones); a file that changed meanwhile is left out."""
+        from .tone_set import prepare_tone
+
         ready = []
         for record in chunk:
             try:
@@ -334,6 +350,8 @@ class TrainingRun:
 
     def _save_checkpoint(self, directory: Path, state, tones: list, on_checkpoint_error) -> None:
         """A checkpoint that cannot be written (a full disk) costs only --resume: said once, and the run goes on."""
+        from .checkpoint import save_checkpoint
+
         try:
             save_checkpoint(directory, state, self.config, tones)
         except (OSError, SafetensorError) as error:
@@ -343,6 +361,8 @@ class TrainingRun:
 
     def _stage_chunk(self, ready: list, chunk_id: str, pool=None, on_checkpoint_error=None) -> None:
         """Reconstruct the chunk's tones, stage them with the chunk's checkpoint, and free their memory."""
+        from .trainer import TrainState, reconstruct
+
         config, state = self.config, self.state
         tones = [record.prepared for record in ready]
         started = time.perf_counter()
@@ -379,6 +399,8 @@ class TrainingRun:
         The run's periodic one first (a killed run's, the newer), then the bank's,
         then each chunk's checkpoint in the bank (a bank trained in chunks).
         """
+        from .checkpoint import CheckpointError, load_checkpoint
+
         candidates = [self.run_checkpoint_dir, self.checkpoint_dir] + sorted(self.checkpoint_dir.glob("chunk-*"))
         sources = [d for d in candidates if (d / "state.json").exists()] or [self.checkpoint_dir]
         for source in sources:
@@ -397,6 +419,8 @@ class TrainingRun:
         each tone's files are written (a progress bar). pool: worker_pool.WorkerPool
         for the figures.
         """
+        from .trainer import choose_device
+
         config = self.config
         self.staging.flush(pool)  # a first Ctrl-C saves: waiting for the figures goes on (a second one raises where it lands)
         staged = self.staging.load()
