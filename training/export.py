@@ -62,6 +62,16 @@ class ExportedTone:
     def loss_curve(self) -> np.ndarray:
         return self.losses if self.losses is not None else np.asarray(self.arrays["train.loss"])
 
+    def write_report_files(self, directory: Path, pool=None) -> list:
+        """Write (or link) the tone's report files into directory; returns [Future] of those a worker of pool still draws."""
+        futures = []
+        for name, source in self.report_files.items():
+            if callable(source):
+                futures += source(directory, pool)
+            else:
+                link_or_copy(source, directory / name)
+        return futures
+
 
 def tone_entry(record, segments: Segments | None = None) -> ToneEntry:
     """The bank.json entry of a trained tone. record: a pipeline.ToneRecord; segments: its
@@ -174,13 +184,7 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
             losses_plot = pool.submit(report.plot_losses, report_dir / LOSSES_PNG, losses) if pool is not None else None
             drawing = []  # each tone's futures, in tone order: a tone is done when its figure is
             for tone in tones:
-                futures = []
-                for name, source in tone.report_files.items():
-                    if callable(source):
-                        futures += source(report_dir, pool)
-                    else:
-                        link_or_copy(source, report_dir / name)
-                drawing.append(futures)
+                drawing.append(tone.write_report_files(report_dir, pool))
             if pool is None:
                 report.plot_losses(report_dir / LOSSES_PNG, losses)
             if write_checkpoint is not None:

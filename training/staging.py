@@ -71,12 +71,7 @@ class StagedTones:
         tone_path = tones / Path(entry.file).name
         with atomic_file(tone_path, suffix=".safetensors") as tmp:
             save_file({k: np.ascontiguousarray(v) for k, v in exported.arrays.items()}, str(tmp), metadata={"tone": entry.name})
-        futures = []
-        for name, source in exported.report_files.items():
-            if callable(source):
-                futures += source(report, pool)
-            else:
-                link_or_copy(source, report / name)
+        futures = exported.write_report_files(report, pool)
         manifest = {"entry": asdict(entry), "training": asdict(exported.training), "tone_file": tone_path.name,
                     "report_files": [f"{entry.name}{suffix}" for suffix in REPORT_SUFFIXES],
                     "losses": [float(x) for x in np.asarray(exported.arrays["train.loss"]).reshape(-1)]}
