@@ -139,18 +139,36 @@ def train_as_rank(ranks, out: Path, files: list, args, interrupt: Interrupt) -> 
     if not args.device.startswith("cuda"):
         torch.set_num_threads(cores)
     workers = cores - 1
+    if args.max_memory == "auto" and not (args.device.startswith("cuda") and torch.cuda.device_count() >= ranks.local_world_size):
+        args.max_memory = max(1, budget_bytes(args) // ranks.local_world_size)  # the node's memory, shared out between its ranks
     if not ranks.is_writer:
         args.quiet = True  # one voice: rank 0 says what the run does
     distributed.start(ranks, args.device)
     try:
         folder = BankFolder(out, on_note=lambda line: print(line, file=sys.stderr)) if ranks.is_writer else contextlib.nullcontext()
         with folder, WorkerPool(workers) as pool:
-            return train_into(folder, ranks.share(files), args, interrupt, pool, ranks=ranks)
+            return train_into(folder, ranks.share(unique_names(files, say=ranks.is_writer)), args, interrupt, pool, ranks=ranks)
     except BankFolderError as error:
         print(f"grower-train: {error}", file=sys.stderr)
         return 1
     finally:
         distributed.stop()
+
+
+def unique_names(files: list, say: bool = True) -> list:
+    """files less those whose tone name (the file name without extension) an earlier file has, each said in one line.
+
+    A single process finds these as it reads; ranks each read only their share, so they are dropped before sharing.
+    """
+    first, kept = {}, []
+    for path in files:
+        if path.stem in first:
+            if say:
+                print(f"skipped {path}: same tone name as {first[path.stem].name}; rename one of them", file=sys.stderr)
+            continue
+        first[path.stem] = path
+        kept.append(path)
+    return kept
 
 
 def budget_bytes(args) -> int:

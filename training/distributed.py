@@ -126,24 +126,27 @@ def all_ranks(flag: bool, *_) -> bool:
     return all(flags)
 
 
-def gather_staged(ranks: Ranks, staged: StagedTones, writer_staging: StagedTones, carried_names: list) -> tuple:
+def gather_staged(ranks: Ranks, staged: StagedTones, writer_staging: StagedTones, carried_names: list, sent_names: list,
+                  sent_checkpoints: list) -> tuple:
     """Bring every rank's staged tones and chunk checkpoints into rank 0's staging folder.
 
     Called by every rank after training. staged: this rank's staging;
     writer_staging: rank 0's (where the tones go). carried_names: the tones
-    this rank's plan carries from the bank. Returns, on rank 0, (the names
-    the other ranks carry, the names of the tones they staged); elsewhere
-    ([], []). One tone per rank moves at a time.
+    this rank's plan carries from the bank. sent_names, sent_checkpoints: the
+    staged tones and chunk checkpoints this rank sends (what this run trained or reused). Returns, on rank 0, (the names
+    the other ranks carry, the names of the tones they staged, the names their
+    chunk checkpoints got here); elsewhere ([], [], []). One tone per rank moves at a time.
     """
     import torch.distributed as dist
 
-    mine = list(staged.load().values()) if not ranks.is_writer else []
-    checkpoints = staged.chunk_checkpoints() if not ranks.is_writer else []
+    # Only what this run trained or reused: a killed run's other staged tones may be stale, or now another rank's.
+    mine = [tone for name, tone in staged.load().items() if name in sent_names] if not ranks.is_writer else []
+    checkpoints = [d for d in staged.chunk_checkpoints() if d.name in sent_checkpoints] if not ranks.is_writer else []
     counts = [None] * ranks.world_size
     dist.all_gather_object(counts, (len(mine), len(checkpoints)))
     everyone_carried = [None] * ranks.world_size if ranks.is_writer else None
     dist.gather_object(carried_names, everyone_carried, dst=0)
-    names = []
+    names, checkpoint_names = [], []
     for i in range(max(c[0] for c in counts)):
         payload = _read_tone_payload(staged, mine[i]) if i < len(mine) else None
         received = [None] * ranks.world_size if ranks.is_writer else None
@@ -159,10 +162,11 @@ def gather_staged(ranks: Ranks, staged: StagedTones, writer_staging: StagedTones
         if ranks.is_writer:
             for r, item in enumerate(received):
                 if item is not None:
-                    _write_payload(writer_staging.chunk_checkpoint_dir(f"{item['name']}-rank{r}"), item)
+                    checkpoint_names.append(f"{item['name']}-rank{r}")
+                    _write_payload(writer_staging.chunk_checkpoint_dir(checkpoint_names[-1]), item)
     dist.barrier()
     if not ranks.is_writer:
         shutil.rmtree(staged.directory.parent, ignore_errors=True)  # this rank's run folder: all on rank 0 now
     if not ranks.is_writer:
-        return [], []
-    return [name for rank_names in everyone_carried[1:] for name in rank_names], names
+        return [], [], []
+    return [name for rank_names in everyone_carried[1:] for name in rank_names], names, checkpoint_names

@@ -38,7 +38,7 @@ class PerToneAdam:
         for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq):
             shape = (-1,) + (1,) * (p.dim() - 1)
             keep = active.view(shape).to(p.dtype)
-            g = p.grad * scale.view(shape)
+            g = (p.grad * scale.view(shape)).masked_fill_(~active.view(shape), 0.0)  # a frozen tone's inf or NaN gradient must not reach it
             # In place, and lerp by a per-tone weight that is 0 for a frozen tone: the
             # moments of stopped tones stay as they were without a where() and copies.
             m.lerp_(g, (1 - beta1) * keep)

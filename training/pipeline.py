@@ -174,6 +174,7 @@ class TrainingRun:
         self.staging = StagedTones(self.run_dir)
         self._checkpoint_failed = False  # a checkpoint could not be written: said once
         self.gathered: list = []  # names of tones other ranks trained and staged here (training.distributed)
+        self.chunk_ids: list = []  # this run's chunks, as their checkpoints are named in the staging (and the gathered ones)
         self.trained: list = []  # [ToneRecord] trained and staged by this run
         self.untrained: list = []  # [ToneRecord] planned but not trained (Ctrl-C before their chunk, or their file changed)
 
@@ -292,7 +293,7 @@ class TrainingRun:
         if not hasattr(self, "sizer"):
             self.make_chunks()
         started = time.perf_counter()
-        self.trained, self.untrained = [], []
+        self.trained, self.untrained, self.chunk_ids = [], [], []
         pending = [record for chunk in self.chunks for record in chunk]
         c = 0
         while pending:
@@ -305,6 +306,14 @@ class TrainingRun:
                 on_chunk(c, c + 1 + self.sizer.estimate_chunks([record.n_samples for record in pending]), chunk)
             self.sizer.started()
             ready = self._load_chunk(chunk)
+            if c > 0 and interrupt is not None and interrupt.requested:  # Ctrl-C while it loaded: it stays untrained, not exported half-made
+                for record in ready:
+                    record.unload()
+                self.untrained += chunk + pending
+                break
+            if not ready:  # every file of the chunk changed while earlier chunks trained
+                c += 1
+                continue
             tones = [record.prepared for record in ready]
             self.state = None
             if resume:
@@ -318,7 +327,8 @@ class TrainingRun:
             self.stop_reason = self.state.stop_reason
             self.steps_taken = max(getattr(self, "steps_taken", 0), self.state.step)
             self.timings["warm_start_s"] = self.timings.get("warm_start_s", 0.0) + self.state.warm_start_s
-            self._stage_chunk(ready, f"chunk-{c:04d}", pool, on_checkpoint_error)
+            self.chunk_ids.append(f"chunk-{c:04d}")
+            self._stage_chunk(ready, self.chunk_ids[-1], pool, on_checkpoint_error)
             self.sizer.finished([record.n_samples for record in ready])
             del ready, tones  # the chunk's tensors go before the next chunk is sized
             release_memory()
@@ -386,8 +396,10 @@ class TrainingRun:
         from . import distributed
 
         self.staging.flush(pool)
-        carried, self.gathered = distributed.gather_staged(ranks, self.staging, StagedTones(run_folder(self.bank_dir)),
-                                                           [tone.entry.name for tone in self.plan.carried])
+        sent = [record.name for record in self.trained] + [tone.entry.name for tone in self.plan.staged]
+        carried, self.gathered, checkpoints = distributed.gather_staged(
+            ranks, self.staging, StagedTones(run_folder(self.bank_dir)), [tone.entry.name for tone in self.plan.carried], sent, self.chunk_ids)
+        self.chunk_ids += checkpoints
         if carried:
             previous = previous_bank(self.bank_dir)
             extra = tuple(previous.tone(name) for name in carried if previous is not None and name in {t.entry.name for t in previous.tones})
@@ -428,7 +440,12 @@ class TrainingRun:
         exported = [export.carried_tone(self.bank_dir, tone) for tone in self.plan.carried]
         exported += [staged[name] for name in trained if name in staged]
         exported += [tone for tone in self.plan.staged if tone.entry.name not in trained]
-        chunk_checkpoints = self.staging.chunk_checkpoints()
+        if self.untrained:  # stopped before their chunk: the previous bank's versions stay (the next run retrains them)
+            previous = previous_bank(self.bank_dir)
+            held = {tone.entry.name: tone for tone in previous.tones} if previous is not None else {}
+            exported += [export.carried_tone(self.bank_dir, held[r.name]) for r in self.untrained if r.name in held and r.name not in trained]
+        # Only this run's chunk checkpoints: a killed run's leftovers may hold tones trained again since.
+        chunk_checkpoints = [d for d in self.staging.chunk_checkpoints() if d.name in self.chunk_ids]
 
         def write_checkpoint(directory: Path) -> None:
             if len(chunk_checkpoints) == 1:  # one chunk: the checkpoint is the bank's own, as it always was

@@ -82,7 +82,7 @@ class StagedTones:
         while self._pending:
             path, manifest, futures = self._pending[0]
             for future in futures:
-                pool.result(future, interrupt)
+                pool.result(future, interrupt) if pool is not None else future.result()
             with atomic_file(path, suffix=MANIFEST_SUFFIX) as tmp:
                 Path(tmp).write_text(json.dumps(manifest))
             self._pending.pop(0)

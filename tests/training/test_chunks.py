@@ -139,3 +139,37 @@ def test_a_chunk_that_cost_more_than_predicted_makes_the_next_ones_smaller():
     sizer.started()
     sizer.finished([22050] * 5)  # within its (corrected) prediction: no new peak, the correction stands
     assert sizer.scale == pytest.approx(2.0)
+
+
+def test_ctrl_c_in_the_first_chunk_keeps_the_previous_versions_of_the_tones_it_never_reached(tmp_path, write_tone):
+    for i, f0 in enumerate((196.0, 262.0, 330.0)):
+        write_tone(f"t{i}", f0, duration_s=1.0)
+    assert main([str(tmp_path / "tones"), "--out", str(tmp_path / "bank"), "--steps", "1", "--quiet"]) == 0
+    command = [sys.executable, "-m", "grower.training.cli", str(tmp_path / "tones"), "--out", str(tmp_path / "bank"),
+               "--max-memory", "1M", "--steps", "100000", "--no-early-stop"]  # other settings: every tone trains again
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        for line in iter(process.stdout.readline, ""):
+            if line.startswith("chunk 1/3"):
+                time.sleep(1.0)
+                process.send_signal(signal.SIGINT)
+                break
+        _, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    bank = load_bank(tmp_path / "bank")
+    assert [t.entry.name for t in bank.tones] == ["t0", "t1", "t2"]  # nothing lost
+    assert bank.tone("t0").training.stop_reason == "interrupted"
+    assert [bank.tone(n).training.steps for n in ("t1", "t2")] == [1, 1]  # as the previous run left them
+    assert "t1.wav: not trained" in err and "t2.wav: not trained" in err
+
+
+def test_files_that_would_share_a_tone_name_are_dropped_before_ranks_share_them(tmp_path, capsys):
+    from pathlib import Path
+
+    from grower.training.cli import unique_names
+
+    files = [Path("/t/a.flac"), Path("/t/a.wav"), Path("/t/b.wav")]
+    assert unique_names(files) == [Path("/t/a.flac"), Path("/t/b.wav")]
+    assert capsys.readouterr().err.strip() == "skipped /t/a.wav: same tone name as a.flac; rename one of them"

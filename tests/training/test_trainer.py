@@ -116,3 +116,12 @@ def test_after_a_second_ctrl_c_training_raises_instead_of_returning():
 
     with pytest.raises(KeyboardInterrupt):
         train(tones, config, RunConfig(), progress=False, interrupt=Forced())
+
+
+def test_a_frozen_tones_weights_survive_an_infinite_gradient():
+    weight = torch.nn.Parameter(torch.ones(2, 3))
+    optimizer = PerToneAdam([weight], lr=0.1, grad_clip=1.0)
+    weight.grad = torch.tensor([[1.0, 1.0, 1.0], [float("inf"), float("nan"), 1.0]])
+    optimizer.step(torch.tensor([True, False]))
+    assert torch.all(torch.isfinite(weight)) and torch.all(weight[1] == 1.0)
+    assert torch.all(torch.isfinite(optimizer.exp_avg[0])) and torch.all(torch.isfinite(optimizer.exp_avg_sq[0]))
