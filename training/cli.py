@@ -270,7 +270,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
 
         try:
             job.train(progress=not args.quiet, interrupt=interrupt, on_checkpoint_error=warn, resume=args.resume, pool=drawing_pool, on_chunk=on_chunk)
-        except CheckpointError as error:
+        except (CheckpointError, BankError) as error:
             warn(str(error))
             return 1
         if job.resumed_from is not None:

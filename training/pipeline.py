@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from grower.synth.bank import CHECKPOINT_DIR, Bank, BankError, load_bank
+import soundfile
 from safetensors import SafetensorError
+
+from grower.synth.bank import CHECKPOINT_DIR, Bank, BankError, load_bank
 
 from . import export
 from .bank_folder import failure_reason, run_folder
@@ -328,7 +330,11 @@ class TrainingRun:
             self.steps_taken = max(getattr(self, "steps_taken", 0), self.state.step)
             self.timings["warm_start_s"] = self.timings.get("warm_start_s", 0.0) + self.state.warm_start_s
             self.chunk_ids.append(f"chunk-{c:04d}")
-            self._stage_chunk(ready, self.chunk_ids[-1], pool, on_checkpoint_error)
+            try:
+                self._stage_chunk(ready, self.chunk_ids[-1], pool, on_checkpoint_error)
+            except (OSError, SafetensorError, soundfile.SoundFileError) as error:  # a full disk beside the bank
+                raise BankError(f"{self.staging.directory}: cannot stage the trained tones ({failure_reason(error)}); "
+                                "the previous bank, if any, is unchanged") from None
             self.sizer.finished([record.n_samples for record in ready])
             del ready, tones  # the chunk's tensors go before the next chunk is sized
             release_memory()

@@ -603,3 +603,26 @@ def test_help_shows_every_default(capsys):
     for flag, default in (("--out", "bank"), ("--steps", "120"), ("--sample-rate", "22050"), ("--seed", "0"), ("--device", "auto"), ("--amp", "auto"),
                           ("--compile", "auto")):
         assert re.search(rf"{flag} .*?\(default: {default}\)", text), flag
+
+
+@pytest.mark.parametrize("how", ["oserror", "safetensors"])
+def test_a_full_disk_while_staging_trained_tones_is_one_line_and_the_previous_bank_stays(tmp_path, write_tone, capsys, monkeypatch, how):
+    import grower.training.staging as staging_module
+    from safetensors import SafetensorError
+
+    write_tone("a", 220.0)
+    assert run(tmp_path / "tones", "--out", tmp_path / "bank", "--steps", "1") == 0
+    before = snapshot(tmp_path / "bank")
+    write_tone("a", 230.0)
+
+    def full(*args, **kwargs):
+        if how == "oserror":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        raise SafetensorError('Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "No space left on device" })')
+
+    monkeypatch.setattr(staging_module, "save_file", full)
+    capsys.readouterr()
+    assert run(tmp_path / "tones", "--out", tmp_path / "bank", "--steps", "1") == 1
+    line = lines(capsys.readouterr().err)
+    assert len(line) == 1 and "cannot stage the trained tones (No space left on device)" in line[0] and "Traceback" not in line[0]
+    assert snapshot(tmp_path / "bank") == before
