@@ -242,7 +242,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     if ranks is not None:
         from . import distributed
 
-        if not distributed.all_ranks(plan.up_to_date, usable):
+        if not distributed.all_ranks(plan.up_to_date):
             plan = job.plan = dataclasses.replace(plan, up_to_date=False)
     if plan.up_to_date:
         say(f"{out}: up to date ({len(plan.carried)} tones unchanged)")
@@ -261,12 +261,9 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
         drawing_pool = pool if pool.started or len(plan.to_train) > 1 else None
         say(f"training {len(plan.to_train)} tone(s)" + (f" in {len(chunks)} chunks of up to {max(map(len, chunks))}" if len(chunks) > 1 else "")
             + (f", keeping {len(plan.carried)} unchanged" if plan.carried else "") + f" -> {out}")
-        done = [0]
-
         def on_chunk(index: int, n_chunks: int, chunk: list) -> None:
             if n_chunks > 1:
-                say(f"chunk {index + 1}/{n_chunks}: {len(chunk)} tone(s) ({done[0]} of {len(plan.to_train)} trained so far)")
-            done[0] += len(chunk)
+                say(f"chunk {index + 1}/{n_chunks}: {len(chunk)} tone(s) ({len(job.trained) + len(job.untrained)} of {len(plan.to_train)} trained so far)")
 
         try:
             job.train(progress=not args.quiet, interrupt=interrupt, on_checkpoint_error=warn, resume=args.resume, pool=drawing_pool, on_chunk=on_chunk)
@@ -282,8 +279,6 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     # 4. Export atomically: a failure or a second Ctrl-C leaves the previous bank as it was.
     interrupt.notice = NOTICE_SAVING
     if ranks is not None:
-        from . import distributed
-
         job.gather(ranks, drawing_pool if plan.to_train else None)
         if not ranks.is_writer:
             return 130 if interrupt.requested else 0

@@ -117,7 +117,7 @@ def _write_payload(directory: Path, payload: dict, manifest_name: str | None = N
         (directory / manifest_name).write_bytes(payload["manifest"])
 
 
-def all_ranks(flag: bool, *_) -> bool:
+def all_ranks(flag: bool) -> bool:
     """True on every rank when flag is True on every rank."""
     import torch.distributed as dist
 

@@ -31,7 +31,7 @@ from grower.synth.bank import CHECKPOINT_DIR, Bank, BankError, load_bank
 
 from . import export
 from .bank_folder import failure_reason, run_folder
-from .chunks import ChunkSizer, release_memory, split
+from .chunks import ChunkSizer, release_memory
 from .config import GrowerConfig, RunConfig
 from .feature_cache import FeatureCache
 from .features import ToneFeatures, analyse
@@ -179,6 +179,10 @@ class TrainingRun:
         self.chunk_ids: list = []  # this run's chunks, as their checkpoints are named in the staging (and the gathered ones)
         self.trained: list = []  # [ToneRecord] trained and staged by this run
         self.untrained: list = []  # [ToneRecord] planned but not trained (Ctrl-C before their chunk, or their file changed)
+        self.sizer: ChunkSizer | None = None  # set by make_chunks
+        self.chunks: list = []  # make_chunks' plan, [[ToneRecord]]
+        self.n_chunks = 0  # chunks trained
+        self.steps_taken = 0  # spectral steps of the longest chunk
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -193,7 +197,7 @@ class TrainingRun:
     @property
     def steps(self) -> int:
         """Spectral steps the run has taken (the longest chunk's)."""
-        return max(getattr(self, "steps_taken", 0), self.state.step if self.state is not None else 0)
+        return self.steps_taken
 
     def read_tones(self, files: list, interrupt=None, on_skip=None, pool=None, meanwhile=None) -> list:
         """Read and analyse every file, with cached features; returns [ToneRecord] in file order.
@@ -265,11 +269,10 @@ class TrainingRun:
 
         to_train = list(self.plan.to_train)
         self.sizer = ChunkSizer(budget_bytes, crop_size_for(self.config), choose_device(self.run))
-        n_samples = [record.n_samples for record in to_train]
-        self.chunks, start = [], 0
-        for group in (split(n_samples, int(self.sizer.free_bytes()), self.sizer.crop_size) if budget_bytes is not None else [range(len(to_train))] if to_train else []):
-            self.chunks.append(to_train[start : start + len(group)])
-            start += len(group)
+        self.chunks = []
+        while len(to_train) > sum(map(len, self.chunks)):
+            rest = to_train[sum(map(len, self.chunks)) :]
+            self.chunks.append(rest[: self.sizer.take([record.n_samples for record in rest])])
         if len(self.chunks) > 1 and self.cache.directory is not None:
             for record in to_train:
                 record.unload()
@@ -292,7 +295,7 @@ class TrainingRun:
         from .trainer import train
 
         config = self.config
-        if not hasattr(self, "sizer"):
+        if self.sizer is None:
             self.make_chunks()
         started = time.perf_counter()
         self.trained, self.untrained, self.chunk_ids = [], [], []
@@ -327,7 +330,7 @@ class TrainingRun:
             self.state = train(tones, config, self.run, state=self.state, checkpoint=self._periodic_saver(tones, on_checkpoint_error),
                                progress=progress, interrupt=interrupt)
             self.stop_reason = self.state.stop_reason
-            self.steps_taken = max(getattr(self, "steps_taken", 0), self.state.step)
+            self.steps_taken = max(self.steps_taken, self.state.step)
             self.timings["warm_start_s"] = self.timings.get("warm_start_s", 0.0) + self.state.warm_start_s
             self.chunk_ids.append(f"chunk-{c:04d}")
             try:
@@ -377,7 +380,7 @@ class TrainingRun:
 
     def _stage_chunk(self, ready: list, chunk_id: str, pool=None, on_checkpoint_error=None) -> None:
         """Reconstruct the chunk's tones, stage them with the chunk's checkpoint, and free their memory."""
-        from .trainer import TrainState, reconstruct
+        from .trainer import reconstruct
 
         config, state = self.config, self.state
         tones = [record.prepared for record in ready]
@@ -393,7 +396,7 @@ class TrainingRun:
             record.unload()
             self.trained.append(record)
         self._save_checkpoint(self.staging.chunk_checkpoint_dir(chunk_id), state, tones, on_checkpoint_error)
-        self.state = TrainState(decoders=None, optimizer=None, step=state.step, stop_reason=state.stop_reason)
+        self.state = None  # its tones are staged: what it knew of them is in the chunk's checkpoint
         self.timings["reconstruct_s"] = self.timings.get("reconstruct_s", 0.0) + time.perf_counter() - started
 
     def gather(self, ranks, pool=None) -> None:
@@ -466,7 +469,7 @@ class TrainingRun:
             "kept": [tone.entry.name for tone in self.plan.carried],
             "stop_reason": self.stop_reason,
             "steps": self.steps,
-            "chunks": getattr(self, "n_chunks", 0),
+            "chunks": self.n_chunks,
             "device": str(choose_device(self.run)),
             **{k: round(v, 3) for k, v in self.timings.items()},
         }
