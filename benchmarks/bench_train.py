@@ -12,8 +12,9 @@ Both sides train the same tones with the same model and synthesiser:
 
 Each runs in its own process so peak RSS is its own. Quality is the
 multi-resolution log-spectral distance (dB, lower is better) between each
-tone's reconstruction and the original audio, recomputed here from the audio
-each side wrote. Then per-step timings of the grower step in fp32, bf16
+tone's reconstruction and the original audio: the reference's own render, and
+for grower-train (this checkout or --baseline's) the bank as this checkout's
+renderer plays it (grower.synth.reconstruction), which is what a musician hears. Then per-step timings of the grower step in fp32, bf16
 autocast and torch.compile on the chosen device: the figures behind the AMP
 and compile defaults.
 
@@ -122,16 +123,18 @@ def run_grower(tones_dir: Path, device: str, work: Path, env=None) -> dict:
     from grower.synth.spectral import log_spectral_distance_db
     from grower.training.config import GrowerConfig
 
+    from grower.synth.reconstruction import raw_renderer, recording
+
     bank_dir = work / "bank"
     elapsed, peak_mb = cli(tones_dir, bank_dir, "--no-cache", "--device", device, env=env)
-    import soundfile
-
     lsd = {}
     trimmed = {name: audio for name, audio, _ in load_tones(tones_dir, GrowerConfig())}  # the same originals as the reference's
     bank = load_bank(bank_dir)
-    for tone in bank.tones:
-        rendered, _ = soundfile.read(str(bank_dir / "report" / f"{tone.entry.name}_reconstruction.wav"), dtype="float32")
-        lsd[tone.entry.name] = log_spectral_distance_db(trimmed[tone.entry.name], rendered)
+    # Every revision's bank is scored as this checkout's renderer plays it, at the training rate:
+    # what a musician hears, and one measure for banks whose reports were rendered differently.
+    renderer = raw_renderer(bank)
+    for index, tone in enumerate(bank.tones):
+        lsd[tone.entry.name] = log_spectral_distance_db(trimmed[tone.entry.name], recording(renderer, index))
     steps = max(tone.training.steps for tone in bank.tones)
     return {"seconds": elapsed, "peak_rss_mb": peak_mb, "lsd_db": lsd, "mean": float(np.mean(list(lsd.values()))), "steps": steps}
 

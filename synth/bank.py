@@ -270,10 +270,15 @@ def load_bank(directory: Path) -> Bank:
     for entry in document.entries:
         tensors = _read_tone_file(directory, entry)
         _check_controls(tensors, entry, document.header, directory)
-        controls = {k: tensors[f"controls.{k}"] for k in CONTROL_KEYS + DECAY_KEYS if f"controls.{k}" in tensors}
-        tones.append(BankTone(entry=entry, controls=controls, tensors=tensors, training=document.training.get(entry.name)))
+        tones.append(bank_tone(entry, tensors, document.training.get(entry.name)))
     tones.sort(key=lambda tone: tone.entry.f0_hz)
     return Bank(header=document.header, tones=tones, run=document.run)
+
+
+def bank_tone(entry: ToneEntry, tensors: dict, training: ToneTraining | None = None) -> BankTone:
+    """A tone of a bank from its entry and its file's arrays (checked already, or made by grower-train)."""
+    controls = {k: tensors[f"controls.{k}"] for k in CONTROL_KEYS + DECAY_KEYS if f"controls.{k}" in tensors}
+    return BankTone(entry=entry, controls=controls, tensors=tensors, training=training)
 
 
 # -- validation ---------------------------------------------------------------------------

@@ -41,11 +41,10 @@ from .atomic import atomic_directory
 from .bank import CHECKPOINT_DIR, Bank, BankError, load_bank, write_bank
 from .growth import LEVEL_MODES
 from .render_params import RenderParams
+from .reconstruction import offline_period, raw_renderer, recording
 from .renderer import RenderConfig, Renderer
 from .wav import write_wav
 
-# Offline, 10.7 ms control periods at 48 kHz are plenty and cost a quarter of realtime's.
-OFFLINE_PERIOD = 512
 OUTPUTS_ZIP = "outputs.zip"
 
 
@@ -63,20 +62,6 @@ def grown(renderer: Renderer, tone: int, stages: int, stage_s: float, gap_s: flo
         if progress is not None:
             progress.update(1)
     return np.concatenate(pieces)
-
-
-def recording(renderer: Renderer, tone: int, harmonic: bool = True, noise: bool = True) -> np.ndarray:
-    """The tone's whole trajectory at its own pitch and length: note-off at the sustain's end.
-
-    harmonic, noise: which parts sound. The renderer keeps that mix afterwards.
-    """
-    sr = renderer.config.sample_rate
-    renderer.reset()
-    renderer.set_mix(harmonic=float(harmonic), noise=float(noise))  # from sample 0
-    table = renderer.table
-    voice = renderer.note_on(tone, table.f0_hz[tone], 1.0, stage=renderer.n_harmonics)
-    renderer.note_off(voice, at_sample=int(round(table.sustain[tone, 1] / table.frame_rate_hz * sr)))
-    return renderer.render(int(round((table.n_frames[tone] - 1) / table.frame_rate_hz * sr)))
 
 
 def parse_args(argv):
@@ -123,9 +108,9 @@ def main(argv=None) -> int:
         print(f"grower-grow: {args.out}: {refusal}", file=sys.stderr)
         return 1
     sr = args.sample_rate
-    config = RenderConfig(sample_rate=sr, control_period=OFFLINE_PERIOD)
+    config = RenderConfig(sample_rate=sr, control_period=offline_period(bank.header, sr))
     renderer = Renderer(bank, config, RenderParams(level_mode=args.level_mode))
-    raw = Renderer(bank, config, RenderParams(level_mode="raw"))  # reconstructions as learned
+    raw = raw_renderer(bank, sr)  # reconstructions as learned
     progress = tqdm(total=len(wanted) * stages, desc="growing", unit="stage", disable=args.quiet, file=sys.stderr, mininterval=0.1 if sys.stderr.isatty() else 10.0)
     try:
         with atomic_directory(args.out) as tmp:

@@ -7,8 +7,10 @@ The report folder holds, per tone, ``<name>_target.wav`` (the training target),
 
 from __future__ import annotations
 
+import math
 import shutil
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +31,6 @@ from grower.synth.bank import (
     write_bank,
 )
 from grower.synth.controls import harmonic_amplitudes
-from grower.synth.spectral import log_spectral_distance_db
-from grower.synth.wav import write_wav
 
 from . import report
 from .bank_folder import failure_reason
@@ -125,21 +125,35 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
         **record.weights,
     }
     target = tone.audio.numpy()
-    audio = record.result["audio"].numpy()
-    lsd_db = log_spectral_distance_db(target, audio)
+    entry = tone_entry(record, segments)
+    # The report hears what the renderer plays (grower.synth.reconstruction), and the LSD
+    # bank.json keeps is that render's: it is filled in when the report is written (with_report_lsd).
+    controls_only = {k: v for k, v in arrays.items() if k.startswith("controls.")}  # what a worker needs: no weights
 
     def write_report(directory: Path, pool=None) -> list:
-        """Write the tone's report files; returns [Future] of the ones a worker of pool still writes (the figure)."""
-        write_wav(directory / f"{name}{TARGET_WAV}", target, sample_rate)
-        write_wav(directory / f"{name}{RECONSTRUCTION_WAV}", audio, sample_rate)
-        args = (directory / f"{name}{FIGURE}", name, target, audio, distribution, sample_rate, hop, lsd_db)
+        """Write the tone's report files; returns [Future] of its LSD in dB (a worker of pool may still be writing them)."""
+        args = (directory, name, target, bank_header(config), entry, controls_only, distribution)
+        kwargs = {"f0_hz": features.tone_f0_hz, "segments": segments, "files": (TARGET_WAV, RECONSTRUCTION_WAV, FIGURE)}
         if pool is None:
-            report.plot_tone(*args, f0_hz=features.tone_f0_hz, segments=segments)
-            return []
-        return [pool.spread(report.plot_tone, *args, f0_hz=features.tone_f0_hz, segments=segments)]
+            future = Future()
+            future.set_result(report.write_tone_report(*args, **kwargs))
+            return [future]
+        return [pool.spread(report.write_tone_report, *args, **kwargs)]
 
-    training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=round(lsd_db, 3))
-    return ExportedTone(entry=tone_entry(record, segments), arrays=arrays, training=training, report_files={"write": write_report})
+    training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=math.nan)
+    return ExportedTone(entry=entry, arrays=arrays, training=training, report_files={"write": write_report})
+
+
+def bank_header(config: GrowerConfig) -> BankHeader:
+    """The header of a bank trained with config."""
+    return BankHeader(sample_rate=config.features.sample_rate, hop_size=config.features.hop_size, n_harmonics=config.model.n_harmonics,
+                      n_noise_bands=config.model.n_noise_bands, config=config.to_dict())
+
+
+def with_report_lsd(training: ToneTraining, results: list) -> ToneTraining:
+    """training with the LSD its report measured (results: its report futures' results; a float is that LSD)."""
+    measured = [r for r in results if isinstance(r, float)]
+    return replace(training, lsd_db=round(measured[-1], 3)) if measured else training
 
 
 def carried_tone(old_bank: Path, tone: BankTone) -> ExportedTone:
@@ -168,18 +182,11 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
     bank is as it was. A Ctrl-C during the writing does the same; one during
     the swap's renames waits until they are done.
     """
-    header = BankHeader(
-        sample_rate=config.features.sample_rate,
-        hop_size=config.features.hop_size,
-        n_harmonics=config.model.n_harmonics,
-        n_noise_bands=config.model.n_noise_bands,
-        config=config.to_dict(),
-    )
+    header = bank_header(config)
     try:
         with SwapGuard() as guard, atomic_directory(bank_dir) as tmp:
-            write_bank(tmp, header, [(t.entry, t.arrays) for t in tones], training={t.entry.name: t.training for t in tones}, run=run_info or {})
             report_dir = tmp / REPORT_DIR
-            report_dir.mkdir()
+            report_dir.mkdir(parents=True)
             losses = {t.entry.name: t.loss_curve() for t in tones}
             losses_plot = pool.submit(report.plot_losses, report_dir / LOSSES_PNG, losses) if pool is not None else None
             drawing = []  # each tone's futures, in tone order: a tone is done when its figure is
@@ -191,11 +198,12 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
                 write_checkpoint(tmp / CHECKPOINT_DIR)
             elif previous_checkpoint is not None and previous_checkpoint.is_dir():
                 shutil.copytree(previous_checkpoint, tmp / CHECKPOINT_DIR)
-            for futures in drawing:
-                for future in futures:
-                    pool.result(future)
+            for tone, futures in zip(tones, drawing):
+                tone.training = with_report_lsd(tone.training, [pool.result(f) if pool is not None else f.result() for f in futures])
                 if on_tone is not None:
                     on_tone()
+            # bank.json last among the tone files: it records each report's LSD.
+            write_bank(tmp, header, [(t.entry, t.arrays) for t in tones], training={t.entry.name: t.training for t in tones}, run=run_info or {})
             if losses_plot is not None:
                 pool.result(losses_plot)
             report.write_index(report_dir / INDEX_HTML, [index_entry(t) for t in sorted(tones, key=lambda t: t.entry.f0_hz)])  # lists what exists

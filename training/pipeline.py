@@ -65,7 +65,7 @@ class ToneRecord:
     audio: np.ndarray  # [n_samples] float32, -1..1, at config.features.sample_rate
     features: ToneFeatures
     prepared: TrainingTone | None = None  # the tone's training tensors
-    result: dict | None = None  # reconstruct(): {"controls": {name: [n_frames, ...]}, "audio", "harmonic", "noise": [n_samples]}
+    result: dict | None = None  # reconstruct(): {"controls": {name: [n_frames, ...]}}
     weights: dict | None = None  # the tone's decoder weights, "weights.*" -> np.ndarray
     losses: list = field(default_factory=list)  # spectral loss per step taken
     stop_reason: str = ""  # why the run that trained it stopped
@@ -386,7 +386,7 @@ class TrainingRun:
         tones = [record.prepared for record in ready]
         started = time.perf_counter()
         self.staging.flush(pool)  # the previous chunk's figures, drawn meanwhile
-        results = reconstruct(state.decoders, tones, config)
+        results = reconstruct(state.decoders, tones, config, audio=False)
         for t, (record, result) in enumerate(zip(ready, results)):
             record.result = result
             record.weights = state.decoders.tone_state(t)

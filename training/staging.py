@@ -81,8 +81,11 @@ class StagedTones:
         """Wait for the staged tones' figures, then write their manifests. on_tone(): after each tone."""
         while self._pending:
             path, manifest, futures = self._pending[0]
-            for future in futures:
-                pool.result(future, interrupt) if pool is not None else future.result()
+            from .export import with_report_lsd
+
+            results = [pool.result(future, interrupt) if pool is not None else future.result() for future in futures]
+            if manifest["training"] is not None:
+                manifest["training"] = asdict(with_report_lsd(ToneTraining(**manifest["training"]), results))
             with atomic_file(path, suffix=MANIFEST_SUFFIX) as tmp:
                 Path(tmp).write_text(json.dumps(manifest))
             self._pending.pop(0)

@@ -247,18 +247,23 @@ def progress_bar(total: int, description: str, unit: str, enabled: bool = True, 
 
 
 @torch.no_grad()
-def reconstruct(decoders: ToneDecoders, tones: list, config: GrowerConfig) -> list:
-    """Controls and audio for every tone's whole recording, one tone at a time.
+def reconstruct(decoders: ToneDecoders, tones: list, config: GrowerConfig, audio: bool = True) -> list:
+    """Controls (and audio) for every tone's whole recording, one tone at a time.
 
-    Returns per tone {"controls": {name: [n_frames, ...]}, "audio", "harmonic",
-    "noise": [n_samples]} as float32 CPU tensors; noise from the tone's seed.
+    Returns per tone {"controls": {name: [n_frames, ...]}} and, with audio, "audio",
+    "harmonic", "noise": [n_samples], as float32 CPU tensors; noise from the tone's seed.
+    grower-train's export takes the controls only: its report hears the renderer
+    (grower.synth.reconstruction), not this render.
     """
     decoders = decoders.cpu().float()
     results = []
     for t, tone in enumerate(tones):
         controls = decoders(tone.inputs[None], tone_index=torch.tensor([t]))
-        generator = torch.Generator().manual_seed(tone.seed + 2)
-        noise = torch.rand(1, tone.inputs.shape[0] - 1, config.features.hop_size, generator=generator) * 2 - 1
-        out = render(controls, tone.f0_hz[None], tone.phase_rad[None], noise, config.features.sample_rate, config.features.hop_size)
-        results.append({"controls": {k: v[0] for k, v in controls.items()}, **{k: v[0] for k, v in out.items()}})
+        result = {"controls": {k: v[0] for k, v in controls.items()}}
+        if audio:
+            generator = torch.Generator().manual_seed(tone.seed + 2)
+            noise = torch.rand(1, tone.inputs.shape[0] - 1, config.features.hop_size, generator=generator) * 2 - 1
+            out = render(controls, tone.f0_hz[None], tone.phase_rad[None], noise, config.features.sample_rate, config.features.hop_size)
+            result.update({k: v[0] for k, v in out.items()})
+        results.append(result)
     return results

@@ -17,6 +17,8 @@ import soundfile
 
 from grower.server.play import main as play
 from grower.synth import gm_tones, held_note
+from grower.synth.grow_cli import main as grow
+from grower.synth.spectral import log_spectral_distance_db
 from grower.synth.bank import load_bank
 from grower.synth.render_params import RenderParams
 from grower.synth.renderer import RenderConfig, Renderer
@@ -113,6 +115,30 @@ def test_a_held_sustained_note_keeps_its_recordings_level_without_loop_modulatio
     natural = held_note.periodic_modulation_range_db(recording, SR, *recorded_sustain, np.arange(0.1, 1.4, 0.01))
     assert looped <= natural + 0.1
     assert held_note.click_count(audio, OUT_SR, start_s) == 0
+
+
+def test_the_report_grower_grow_and_the_server_play_each_tone_alike(trained, tmp_path):
+    """The report's reconstruction is what the renderer plays: grower-grow's and grower-play's renders of
+    the tone agree with it within 1 dB LSD, and bank.json's LSD is that reconstruction's."""
+    bank, recordings, folder = trained
+    report = folder / "bank" / "report"
+    assert grow([str(folder / "bank"), "--out", str(tmp_path / "grown"), "--stages", "1", "--sample-rate", str(SR), "--quiet"]) == 0
+    document = json.loads((folder / "bank" / "bank.json").read_text())
+    for key, tone in enumerate(bank.tones, start=60):  # the default key map: key 60 + i plays the i-th lowest tone at its pitch
+        name, entry = tone.entry.name, tone.entry
+        reconstruction, rate = soundfile.read(str(report / f"{name}_reconstruction.wav"), dtype="float32")
+        target, _ = soundfile.read(str(report / f"{name}_target.wav"), dtype="float32")
+        assert rate == SR
+        grown, _ = soundfile.read(str(tmp_path / "grown" / f"reconstruction_{name}.wav"), dtype="float32")
+        # grower-play: the tone's key at full velocity from 0 s, released where the reconstruction releases it
+        gm_tones.note_file(tmp_path / f"{name}.mid", program=0, key=key, hold_s=entry.release_start_s, total_s=entry.duration_s, velocity=127)
+        assert play([str(tmp_path / f"{name}.mid"), str(folder / "bank"), "--out", str(tmp_path / f"{name}.wav"), "--sample-rate", str(SR), "--quiet"]) == 0
+        played, _ = soundfile.read(str(tmp_path / f"{name}.wav"), dtype="float32")
+        n = reconstruction.shape[0]
+        assert log_spectral_distance_db(reconstruction, grown[:n]) <= 1.0, name
+        assert log_spectral_distance_db(reconstruction, played[:n]) <= 1.0, name
+        lsd_db = log_spectral_distance_db(target, reconstruction)
+        assert document["training"][name]["lsd_db"] == pytest.approx(lsd_db, abs=0.01), name
 
 
 def test_leading_silence_is_trimmed_said_and_never_heard(tmp_path):

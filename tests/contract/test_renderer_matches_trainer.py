@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from grower.synth.bank import load_bank
-from grower.synth.grow_cli import recording
+from grower.synth.reconstruction import recording
 from grower.synth.render_params import RenderParams
 from grower.synth.renderer import RenderConfig, Renderer
 from grower.synth.spectral import log_spectral_distance_db
