@@ -16,6 +16,11 @@ pitch (least transposition, in cents). Keys the .kbm leaves unmapped are silent.
 
 MIDI Tuning Standard changes override single keys on top of either.
 
+The tone a key names is what transpose "harmonics" plays, moved to the key's
+pitch. With transpose "envelope" (the default) the renderer plays the key's
+pitch with the trained tones around it instead (``grower.synth.envelope``):
+the nearer one alone at or beyond the bank's ends, both blended between two.
+
 Scala files are read here, never by the native parser: each must be a regular
 file of at most ``MAX_TUNING_FILE_BYTES``, opened non-blocking and checked
 after opening (so a FIFO or a device never blocks the reader), and UTF-8
@@ -34,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grower.synth.envelope import TRANSPOSE_MODES
 from grower.synth.file_kind import file_kind
 
 from .protocol import reason_of, short_text
@@ -194,3 +200,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--kbm", type=Path, default=None, metavar="FILE.kbm",
                         help="Scala keyboard mapping for --scl; without one, degree 0 is key 60 at 261.63 Hz")
     parser.add_argument("--root-key", type=int, default=60, metavar="KEY", help="key of the lowest tone in the default mapping")
+
+
+def add_transpose_argument(parser) -> None:
+    """--transpose, which grower-serve, grower-play and grower-audition share."""
+    parser.add_argument("--transpose", choices=TRANSPOSE_MODES, default="envelope",
+                        help="envelope: each tone keeps its formants in hertz at any pitch and a pitch between two trained tones "
+                             "blends both; harmonics: a tone's harmonics move with the pitch, as a sped-up recording")

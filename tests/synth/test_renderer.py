@@ -50,7 +50,9 @@ def test_equal_level_mode_keeps_rms_across_stages(bank):
 
 
 def test_nothing_appears_at_or_above_nyquist_at_high_pitch(bank):
-    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    # transpose "harmonics": the tone's harmonics 2 and 3 move up to 14 and 21 kHz (kept in hertz, its
+    # band-limited envelope would hold nothing there)
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(transpose="harmonics"))
     r.note_on(1, 7000.0, 1.0, stage=64)  # harmonics 2 and 3 sit below Nyquist, 4+ would alias
     audio = r.render(SR)[4800:]
     freqs, db = spectrum_db(audio)
