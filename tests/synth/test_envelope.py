@@ -6,7 +6,12 @@ import math
 import numpy as np
 import pytest
 
+from grower.synth.bank import BankHeader, ToneEntry, load_bank, write_bank
 from grower.synth.envelope import FALL_OFF_POWER, blend_controls, morph_pair, morph_weight, nearer_tone, resample_envelope
+from grower.synth.render_params import RenderParams
+from grower.synth.renderer import RenderConfig, Renderer
+from grower.synth.spectral import harmonic_levels_db, stft_magnitude
+from grower.synth.synthetic_bank import HOP_SIZE, SAMPLE_RATE, make_bank, tone_arrays
 from grower.synth.tone_table import FrameControls, ToneTable
 from grower.synth.voice_slots import Morph
 from grower.synth.voices import _exp_row, _log_floor_row, _resample_row, envelope_controls, scratch, voice_controls
@@ -138,3 +143,98 @@ def test_envelope_controls_equal_both_tones_resampled_and_blended(tmp_path):
     untouched = np.flatnonzero(slots == 3)
     if untouched.size:
         np.testing.assert_array_equal(out.distribution[untouched[0]], a.distribution[untouched[0]])
+
+
+# -- Through the renderer -----------------------------------------------------------
+
+SR = 48000
+
+
+def formant_bank(directory, tones, noise=0.0):
+    """A bank of steady tones, each a single formant: tones [(name, f0_hz, formant_hz)], 64 harmonics,
+    the formant a Gaussian 150 Hz wide (in hertz) over a -60 dB floor."""
+    items = []
+    for name, f0_hz, formant_hz in tones:
+        arrays, n_frames = tone_arrays(f0_hz, 2.0, noise)
+        hz = f0_hz * np.arange(1, 65)
+        shape = np.exp(-0.5 * ((hz - formant_hz) / 150.0) ** 2) + 1e-3
+        arrays["controls.harmonic_distribution"] = np.tile(shape / shape.sum(), (n_frames, 1)).astype(np.float32)
+        entry = ToneEntry(name=name, source_file=f"{name}.wav", sha256="0" * 64, f0_hz=f0_hz, midi_note=0, cents_offset=0.0,
+                          duration_s=2.0, sustain_start_s=0.2, sustain_end_s=1.7, n_frames=n_frames, file=f"tones/{name}.safetensors")
+        items.append((entry, arrays))
+    write_bank(directory, BankHeader(sample_rate=SAMPLE_RATE, hop_size=HOP_SIZE, n_harmonics=64, n_noise_bands=64), items)
+    return load_bank(directory)
+
+
+def played(bank, tone, pitch_hz, transpose, seconds=1.0, **params):
+    """[n] at SR: the held part of tone played at pitch_hz (the first 0.3 s cut)."""
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(transpose=transpose, level_mode="raw", **params))
+    r.note_on(tone, pitch_hz, 1.0)
+    return r.render(int(seconds * SR))[int(0.3 * SR):]
+
+
+def loudest_harmonic_hz(audio, pitch_hz):
+    levels = harmonic_levels_db(audio, pitch_hz, SR, 40)
+    return pitch_hz * (1 + int(np.argmax(levels)))
+
+
+def centroid_hz(audio, pitch_hz, n_harmonics=60):
+    """Amplitude-weighted mean frequency of the harmonics: Hz."""
+    amps = 10 ** (harmonic_levels_db(audio, pitch_hz, SR, n_harmonics) / 20)
+    return float(np.sum(pitch_hz * np.arange(1, n_harmonics + 1) * amps) / np.sum(amps))
+
+
+def test_envelope_transposition_keeps_a_formant_where_harmonics_transposition_moves_it(tmp_path):
+    bank = formant_bank(tmp_path / "bank", [("vowel", 200.0, 1200.0)])
+    assert loudest_harmonic_hz(played(bank, 0, 200.0, "envelope"), 200.0) == 1200.0
+    for pitch_hz in (400.0, 300.0, 100.0):  # the formant in hertz, at the harmonic nearest 1200 Hz
+        assert abs(loudest_harmonic_hz(played(bank, 0, pitch_hz, "envelope"), pitch_hz) - 1200.0) <= pitch_hz / 2
+    assert loudest_harmonic_hz(played(bank, 0, 400.0, "harmonics"), 400.0) == 2400.0  # harmonic 6, moved with the pitch
+
+
+def test_harmonics_mode_plays_the_voices_tone_alone(tmp_path):
+    two = formant_bank(tmp_path / "two", [("a", 200.0, 1200.0), ("b", 300.0, 2400.0)])
+    one = formant_bank(tmp_path / "one", [("a", 200.0, 1200.0)])
+    np.testing.assert_array_equal(played(two, 0, 250.0, "harmonics"), played(one, 0, 250.0, "harmonics"))
+    assert not np.array_equal(played(two, 0, 250.0, "envelope"), played(one, 0, 250.0, "envelope"))  # the neighbour blends in
+
+
+def test_a_pitch_between_two_tones_blends_them_and_a_trained_pitch_plays_its_tone_exactly(tmp_path):
+    bank = formant_bank(tmp_path / "bank", [("low", 200.0, 1000.0), ("high", 400.0, 2500.0)])
+    low = centroid_hz(played(bank, 0, 200.0, "envelope"), 200.0)
+    high = centroid_hz(played(bank, 1, 400.0, "envelope"), 400.0)
+    mid_hz = math.sqrt(200.0 * 400.0)
+    middle = centroid_hz(played(bank, 0, mid_hz, "envelope"), mid_hz)
+    assert low + 0.25 * (high - low) < middle < high - 0.25 * (high - low), (low, middle, high)
+    np.testing.assert_array_equal(played(bank, 0, 400.0, "envelope"), played(bank, 1, 400.0, "envelope"))
+
+
+def test_a_voice_between_two_one_shots_ends_when_both_have_decayed(tmp_path):
+    bank = make_bank(tmp_path / "bank", [("fast", 200.0, 1.0, 0.0), ("slow", 400.0, 1.0, 0.0)], one_shot={"fast": (-200.0, 0.2), "slow": (-40.0, 0.2)})
+    table = ToneTable(bank)
+    ends_s = table.release_start / table.frame_rate_hz + table.silent_after_s  # each tone alone ends here (held)
+    assert ends_s[1] > ends_s[0] + 1.0
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    r.note_on(0, math.sqrt(200.0 * 400.0), 1.0)
+    sounding = []
+    for _ in range(int((ends_s[1] + 0.5) * SR / 4800)):
+        r.render(4800)
+        sounding.append(r.n_voices)
+    last_s = 0.1 * (np.flatnonzero(sounding)[-1] + 1)
+    assert ends_s[1] - 0.1 <= last_s <= ends_s[1] + 0.1, (last_s, ends_s)
+
+
+def test_the_noise_stays_in_hertz_with_envelope_and_moves_with_harmonics(tmp_path):
+    bank = make_bank(tmp_path / "bank", [("hiss", 200.0, 2.0, 0.0)])
+    # A noise band only below 2 kHz: at 4x the pitch, harmonics mode moves it up to 8 kHz, envelope keeps it.
+    arrays = {f"controls.{k}": v for k, v in bank.tones[0].controls.items()}
+    bands_hz = np.linspace(0, SAMPLE_RATE / 2, arrays["controls.noise_magnitudes"].shape[1])
+    arrays["controls.noise_magnitudes"][:] = np.where(bands_hz < 2000.0, 0.05, 0.0).astype(np.float32)
+    write_bank(tmp_path / "hiss", bank.header, [(bank.tones[0].entry, arrays)])
+    hiss = load_bank(tmp_path / "hiss")
+    for transpose, expected_hz in (("envelope", 2000.0), ("harmonics", 8000.0)):
+        audio = played(hiss, 0, 800.0, transpose, harmonic_mix=0.0)
+        power = np.mean(stft_magnitude(audio, 2048, 512) ** 2, axis=0)
+        freqs = np.fft.rfftfreq(2048, 1 / SR)
+        edge_hz = freqs[np.flatnonzero(np.cumsum(power) >= 0.99 * power.sum())[0]]  # 99 % of the power lies below
+        assert 0.8 * expected_hz < edge_hz < 1.2 * expected_hz, (transpose, edge_hz)
