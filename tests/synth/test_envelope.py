@@ -6,12 +6,12 @@ import math
 import numpy as np
 import pytest
 
-from grower.synth.bank import BankHeader, ToneEntry, load_bank, write_bank
+from grower.synth.bank import load_bank, write_bank
 from grower.synth.envelope import FALL_OFF_POWER, blend_controls, morph_pair, morph_weight, nearer_tone, resample_envelope
 from grower.synth.render_params import RenderParams
 from grower.synth.renderer import RenderConfig, Renderer
 from grower.synth.spectral import harmonic_levels_db, stft_magnitude
-from grower.synth.synthetic_bank import HOP_SIZE, SAMPLE_RATE, make_bank, tone_arrays
+from grower.synth.synthetic_bank import SAMPLE_RATE, formant_bank, make_bank
 from grower.synth.tone_table import FrameControls, ToneTable
 from grower.synth.voice_slots import Morph
 from grower.synth.voices import _exp_row, _log_floor_row, _resample_row, envelope_controls, scratch, voice_controls
@@ -148,22 +148,6 @@ def test_envelope_controls_equal_both_tones_resampled_and_blended(tmp_path):
 # -- Through the renderer -----------------------------------------------------------
 
 SR = 48000
-
-
-def formant_bank(directory, tones, noise=0.0):
-    """A bank of steady tones, each a single formant: tones [(name, f0_hz, formant_hz)], 64 harmonics,
-    the formant a Gaussian 150 Hz wide (in hertz) over a -60 dB floor."""
-    items = []
-    for name, f0_hz, formant_hz in tones:
-        arrays, n_frames = tone_arrays(f0_hz, 2.0, noise)
-        hz = f0_hz * np.arange(1, 65)
-        shape = np.exp(-0.5 * ((hz - formant_hz) / 150.0) ** 2) + 1e-3
-        arrays["controls.harmonic_distribution"] = np.tile(shape / shape.sum(), (n_frames, 1)).astype(np.float32)
-        entry = ToneEntry(name=name, source_file=f"{name}.wav", sha256="0" * 64, f0_hz=f0_hz, midi_note=0, cents_offset=0.0,
-                          duration_s=2.0, sustain_start_s=0.2, sustain_end_s=1.7, n_frames=n_frames, file=f"tones/{name}.safetensors")
-        items.append((entry, arrays))
-    write_bank(directory, BankHeader(sample_rate=SAMPLE_RATE, hop_size=HOP_SIZE, n_harmonics=64, n_noise_bands=64), items)
-    return load_bank(directory)
 
 
 def played(bank, tone, pitch_hz, transpose, seconds=1.0, **params):
