@@ -1,10 +1,12 @@
 """The streaming renderer's cost on one core.
 
-    .venv/bin/python -m benchmarks.bench_synth [--bank BANK_DIR] [--seconds 10] [--block 128]
+    .venv/bin/python -m benchmarks.bench_synth [--bank BANK_DIR] [--seconds 10] [--block 128] [--transpose envelope|harmonics]
 
 Renders 10 s at 48 kHz in 128-sample blocks with 1, 8, 32, 64, 128 and 256
 voices (all held, all 64 harmonics plus noise, spread over the bank's tones and
-four octaves) and prints the real-time factor, the p50 and p99 time per
+four octaves, a quarter tone above each tone: with transpose "envelope", the
+default, every voice's envelope is resampled and those within the bank's
+octave blend two tones) and prints the real-time factor, the p50 and p99 time per
 block and the share of the block period used; then how cost grows with the
 growth stage (the number of harmonics sounding) at 128 voices.
 
@@ -41,6 +43,8 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from grower.synth.bank import load_bank  # noqa: E402
+from grower.synth.envelope import TRANSPOSE_MODES  # noqa: E402
+from grower.synth.render_params import RenderParams  # noqa: E402
 from grower.synth.renderer import RenderConfig, Renderer  # noqa: E402
 from grower.synth.synthetic_bank import benchmark_bank  # noqa: E402
 
@@ -51,17 +55,20 @@ SAMPLE_RATE = 48000
 GOALS = ((256, 128), (128, 64))  # (voices, block size in samples): p99 within GOAL_SHARE of the block period
 GOAL_SHARE = 0.25
 GOAL_ROUNDS = 4  # alternating rounds per goal
+QUARTER_TONE = 1.0 / 24.0  # octaves: every voice sits between two trained pitches
 
 
-def playing_renderer(bank, n_voices: int, block: int, stage: float = 64.0) -> Renderer:
-    """A renderer with n_voices held (spread over the bank's tones and four octaves), warmed up."""
-    renderer = Renderer(bank, RenderConfig(sample_rate=SAMPLE_RATE, max_voices=max(n_voices, 1)))
+def playing_renderer(bank, n_voices: int, block: int, stage: float = 64.0, transpose: str = "envelope") -> Renderer:
+    """A renderer with n_voices held (spread over the bank's tones and four octaves, a quarter tone above
+    each: with transpose "envelope" every voice is resampled, and those within the bank's octave blend
+    two tones, the dearest case), warmed up."""
+    renderer = Renderer(bank, RenderConfig(sample_rate=SAMPLE_RATE, max_voices=max(n_voices, 1)), RenderParams(transpose=transpose))
     renderer.set_stage(stage, glide_s=0.0)
     n_tones = len(bank.tones)
     for i in range(n_voices):
         tone = i % n_tones
         octave = (i // n_tones) % 4 - 1
-        renderer.note_on(tone, bank.tones[tone].entry.f0_hz * 2.0**octave, 0.3)
+        renderer.note_on(tone, bank.tones[tone].entry.f0_hz * 2.0 ** (octave + QUARTER_TONE), 0.3)
     renderer.render(block * 20)  # warm up: numba compile, voices started
     return renderer
 
@@ -76,13 +83,13 @@ def timed_blocks(renderer: Renderer, seconds: float, block: int) -> np.ndarray:
     return np.array(times)
 
 
-def block_times(bank, n_voices: int, seconds: float, block: int, stage: float = 64.0) -> np.ndarray:
-    return timed_blocks(playing_renderer(bank, n_voices, block, stage), seconds, block)
+def block_times(bank, n_voices: int, seconds: float, block: int, stage: float = 64.0, transpose: str = "envelope") -> np.ndarray:
+    return timed_blocks(playing_renderer(bank, n_voices, block, stage, transpose), seconds, block)
 
 
-def goal_shares(bank, seconds: float) -> dict:
+def goal_shares(bank, seconds: float, transpose: str = "envelope") -> dict:
     """{(voices, block): (p50 share, p99 share)} of the block period, for GOALS, measured in alternating rounds."""
-    renderers = {goal: playing_renderer(bank, *goal) for goal in GOALS}
+    renderers = {goal: playing_renderer(bank, *goal, transpose=transpose) for goal in GOALS}
     times = {goal: [] for goal in GOALS}
     for _ in range(GOAL_ROUNDS):
         for goal, renderer in renderers.items():
@@ -100,15 +107,17 @@ def main() -> int:
     parser.add_argument("--bank", type=Path)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--block", type=int, default=128)
+    parser.add_argument("--transpose", choices=TRANSPOSE_MODES, default="envelope", help="the renderer's transposition (default: envelope)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bank = load_bank(args.bank) if args.bank else benchmark_bank(Path(tmp) / "bank")
         period_ms = 1000 * args.block / SAMPLE_RATE
-        print(f"{args.seconds:g} s at {SAMPLE_RATE} Hz in {args.block}-sample blocks ({period_ms:.2f} ms), one core; 64 harmonics + noise per voice")
+        print(f"{args.seconds:g} s at {SAMPLE_RATE} Hz in {args.block}-sample blocks ({period_ms:.2f} ms), one core; 64 harmonics + noise per voice; "
+              f"transpose {args.transpose}")
         print(f"{'voices':>7s}{'RTF':>9s}{'p50 ms':>9s}{'p99 ms':>9s}{'p99 share':>11s}{'us/voice/block':>16s}")
         results, medians = {}, {}
         for n_voices in (1, 8, 32, 64, 128, 256):
-            t = block_times(bank, n_voices, args.seconds, args.block)
+            t = block_times(bank, n_voices, args.seconds, args.block, transpose=args.transpose)
             rtf = t.sum() / args.seconds
             p50, p99 = np.percentile(t, 50) * 1000, np.percentile(t, 99) * 1000
             results[n_voices], medians[n_voices] = p99 / period_ms, p50 / period_ms
@@ -116,7 +125,7 @@ def main() -> int:
         print()
         print("cost against the growth stage, 128 voices:")
         for stage in (1, 8, 16, 32, 64):
-            t = block_times(bank, 128, min(args.seconds, 3.0), args.block, stage)
+            t = block_times(bank, 128, min(args.seconds, 3.0), args.block, stage, args.transpose)
             print(f"  stage {stage:2d}: p50 {np.percentile(t, 50) * 1000:6.3f} ms, p99 {np.percentile(t, 99) * 1000:6.3f} ms")
         print()
         for name, shares in (("p99", results), ("p50", medians)):
@@ -125,7 +134,7 @@ def main() -> int:
             print(f"voices within 25 % of a core at {name} in {args.block}-sample blocks: {answer}")
         print()
         print(f"goals, measured side by side ({args.seconds:g} s each, in {GOAL_ROUNDS} alternating rounds):")
-        for (n_voices, block), (p50, p99) in goal_shares(bank, args.seconds).items():
+        for (n_voices, block), (p50, p99) in goal_shares(bank, args.seconds, args.transpose).items():
             verdict = "met" if p99 <= GOAL_SHARE else "not met"
             print(f"  {n_voices} voices in {block}-sample blocks, p99 <= {100 * GOAL_SHARE:.0f} % of the block period: "
                   f"{verdict} (p99 {100 * p99:.1f} %, p50 {100 * p50:.1f} %)")

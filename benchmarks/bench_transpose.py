@@ -2,6 +2,9 @@
 
     .venv/bin/python -m benchmarks.bench_transpose [--steps 100] [--keep DIR]
 
+With --keep DIR, the recordings and the bank stay in DIR, and a later run with the
+same DIR measures them again without training.
+
 Clarinet, trumpet and flute notes of a General MIDI SoundFont (grower.synth.gm_tones),
 each at its own key and a fifth above, are trained in one grower-train run. Each lower
 tone is then played held at its own pitch, an octave up and an octave down, with
@@ -133,10 +136,14 @@ def main() -> int:
     try:
         tones = folder / "tones"
         tones.mkdir(parents=True, exist_ok=True)
-        recordings = record_pairs(tones)
-        print(f"SoundFont: {gm_tones.soundfont()}; training {len(recordings)} tones at {SR} Hz, --steps {args.steps}")
-        if train([str(tones), "--out", str(folder / "bank"), "--steps", str(args.steps), "--quiet", "--no-cache"]) != 0:
-            return 1
+        if (folder / "bank" / "bank.json").is_file():
+            recordings = {path.stem: soundfile.read(str(path), dtype="float32")[0] for path in tones.glob("*.wav")}
+            print(f"measuring the bank kept in {folder} (delete it to train again)")
+        else:
+            recordings = record_pairs(tones)
+            print(f"SoundFont: {gm_tones.soundfont()}; training {len(recordings)} tones at {SR} Hz, --steps {args.steps}")
+            if train([str(tones), "--out", str(folder / "bank"), "--steps", str(args.steps), "--quiet", "--no-cache"]) != 0:
+                return 1
         met = report(measure(load_bank(folder / "bank"), recordings))
     finally:
         if args.keep is None:

@@ -1,16 +1,29 @@
 """Transposition that keeps formants, and morphing between neighbouring tones: the definitions.
 
-A tone's harmonic amplitudes sample its spectral envelope at multiples of its
-pitch. Played at another pitch, a voice keeps that envelope in hertz: harmonic n
-of a voice at ``pitch_hz`` takes the envelope at ``n * pitch_hz``, i.e. the tone's
-own amplitudes at the fractional harmonic ``n * ratio`` (ratio = pitch_hz /
+A tone's harmonic amplitudes sample its spectrum at multiples of its pitch. Read
+as source and filter: a spectral envelope in hertz (formants: the body, the bore,
+the mouth) times a fine structure that belongs to the harmonic number (a
+clarinet's weak even harmonics, a flute's strong fundamental). The envelope is
+the harmonics' log amplitudes smoothed over each harmonic and its two neighbours
+(``smoothed_log``); the fine structure is what is left. Played at another pitch,
+a voice keeps the envelope in hertz and the fine structure by harmonic number:
+harmonic n of a voice at ``pitch_hz`` takes the envelope at ``n * pitch_hz``,
+i.e. at the tone's fractional harmonic ``n * ratio`` (ratio = pitch_hz /
 tone_f0_hz), interpolated in log amplitude (a formant keeps its shape; linear
-interpolation would fill the dips between peaks). Below harmonic 1 the envelope
-is harmonic 1's level; above the tone's last harmonic H it falls from harmonic
-H's level as frequency ** -FALL_OFF_POWER (24 dB per octave; it never wraps).
-Each row is then rescaled to the sum it had, so the voice's amplitude (its
-harmonics' summed amplitude) stays the tone's: transposing moves no level,
-only where it sits.
+interpolation would fill the dips between peaks), plus the fine structure of
+harmonic n. Below harmonic 1 the envelope is harmonic 1's; above the tone's last
+harmonic H it falls from harmonic H's as frequency ** -FALL_OFF_POWER (24 dB per
+octave; it never wraps). Each row is then rescaled to the sum it had, so the
+voice's amplitude (its harmonics' summed amplitude) stays the tone's:
+transposing moves no level, only where it sits.
+
+Why not the harmonic amplitudes themselves as the envelope: a clarinet's comb of
+strong odd and weak even harmonics would then be read in hertz, so an octave up
+(harmonic n reading harmonic 2n) it would play only its weak even ones, and
+between two pitches every harmonic would read the comb's slopes. Measured on
+General MIDI notes (benchmarks/bench_transpose.py): an octave up the clarinet's
+harmonic centroid rose 81 % that way, against ~10 % with the fine structure
+kept, and halfway between two clarinet tones it lay above both.
 
 A pitch between a voice's tone and its neighbour blends both (``morph_pair``): each one's
 controls are resampled to the played pitch and blended per harmonic amplitude
@@ -18,7 +31,7 @@ by log-pitch distance, as a loop crossfade blends two frames
 (``voices._crossfade_into``); its noise bands stay in hertz and blend linearly.
 
 These are the NumPy definitions; ``voices.advance_voices`` reproduces them per
-voice (``voices._resample_row``, ``voices._morph_into``), held there by
+voice (``voices._resample_row``, ``voices.envelope_controls``), held there by
 tests/synth/test_envelope.py. The renderer chooses the pair (``morph_pair``)
 when a voice starts.
 """
@@ -34,29 +47,48 @@ FALL_OFF_POWER = 4  # (voices._resample_row multiplies it out) above the tone's 
 LOG_FLOOR = 1e-12  # amplitudes are floored here before their log (-240 dB): silence stays silence
 
 
+def smoothed_log(log_amplitude: np.ndarray) -> np.ndarray:
+    """The spectral envelope of harmonic log amplitudes: each the mean of itself and its neighbours.
+
+    log_amplitude: [V, H] ln amplitude, H >= 2. Returns [V, H]: harmonic k's is the mean over
+    harmonics k - 1 .. k + 1 that exist (two at the ends).
+    """
+    total = log_amplitude.copy()
+    total[:, 1:] += log_amplitude[:, :-1]
+    total[:, :-1] += log_amplitude[:, 1:]
+    count = np.full(log_amplitude.shape[1], 3.0)
+    count[[0, -1]] = 2.0
+    return total / count
+
+
 def resample_envelope(distribution: np.ndarray, ratio: np.ndarray) -> np.ndarray:
     """Harmonic amplitudes moved to another pitch with the envelope kept in hertz.
 
     distribution: [V, H] non-negative, harmonic k + 1's share (or amplitude: the
     function is linear in each row's scale). ratio: [V] played pitch over the tone's
-    pitch, > 0. Returns [V, H]: harmonic n takes the row at fractional harmonic
-    n * ratio, interpolated in log amplitude between its neighbours (harmonic 1's
-    value below 1; above H, harmonic H's value times (H / (n * ratio)) ** FALL_OFF_POWER),
-    rescaled to the row's sum. A ratio of 1 returns the row unchanged.
+    pitch, > 0. Returns [V, H]: harmonic n is the envelope (smoothed_log of the row's log
+    amplitudes, floored at LOG_FLOOR) at fractional harmonic n * ratio, interpolated
+    between its neighbours (harmonic 1's value below 1; above H, harmonic H's value
+    falling as (H / (n * ratio)) ** FALL_OFF_POWER), times the row's own fine structure
+    at harmonic n (its log amplitude less its envelope), exponentiated and rescaled to
+    the row's sum. A ratio of 1 returns the row unchanged.
     """
     distribution = np.asarray(distribution, np.float64)
     ratio = np.asarray(ratio, np.float64)
     n_voices, n_harmonics = distribution.shape
+    if n_harmonics < 2:
+        return distribution.copy()
     x = np.arange(1, n_harmonics + 1)[None, :] * ratio[:, None]  # [V, H] fractional harmonic numbers (1-based)
     log_d = np.log(np.maximum(distribution, LOG_FLOOR))
+    envelope = smoothed_log(log_d)
+    fine = log_d - envelope
     position = np.clip(x - 1.0, 0.0, n_harmonics - 1.0)
-    lo = np.minimum(np.floor(position).astype(np.int64), n_harmonics - 2 if n_harmonics > 1 else 0)
-    hi = np.minimum(lo + 1, n_harmonics - 1)
+    lo = np.minimum(np.floor(position).astype(np.int64), n_harmonics - 2)
     frac = position - lo
     rows = np.arange(n_voices)[:, None]
-    inside = np.exp((1.0 - frac) * log_d[rows, lo] + frac * log_d[rows, hi])
-    beyond = distribution[:, -1:] * (n_harmonics / np.maximum(x, n_harmonics)) ** FALL_OFF_POWER
-    resampled = np.where(x > n_harmonics, beyond, inside)
+    inside = (1.0 - frac) * envelope[rows, lo] + frac * envelope[rows, lo + 1]
+    at = np.where(x > n_harmonics, envelope[:, -1:], inside)
+    resampled = np.exp(at + fine) * (n_harmonics / np.maximum(x, n_harmonics)) ** FALL_OFF_POWER
     before, after = distribution.sum(axis=1, keepdims=True), resampled.sum(axis=1, keepdims=True)
     resampled = resampled * np.where(after > 0, before / np.maximum(after, 1e-300), 0.0)
     return np.where((ratio == 1.0)[:, None], distribution, resampled)

@@ -185,7 +185,7 @@ _LOG2_E = 1.0 / math.log(2.0)
 class Scratch(NamedTuple):
     """Rows the envelope kernels work in, [H] each; bits views the same memory as floor,
     mantissa the same as mantissa_bits (so a float's exponent and mantissa are read and written
-    as integers); index and frac: where each harmonic reads the row."""
+    as integers); index and frac: where each harmonic reads the row; envelope: its smoothed log."""
 
     log_d: np.ndarray
     floor: np.ndarray
@@ -195,13 +195,14 @@ class Scratch(NamedTuple):
     exponent: np.ndarray
     index: np.ndarray
     frac: np.ndarray
+    envelope: np.ndarray
 
 
 def scratch(n_harmonics: int) -> Scratch:
     """A Scratch for rows of n_harmonics."""
     floor, mantissa_bits = np.empty(n_harmonics), np.empty(n_harmonics, np.int64)
     return Scratch(np.empty(n_harmonics), floor, floor.view(np.int64), mantissa_bits, mantissa_bits.view(np.float64), np.empty(n_harmonics),
-                   np.empty(n_harmonics, np.int64), np.empty(n_harmonics))
+                   np.empty(n_harmonics, np.int64), np.empty(n_harmonics), np.empty(n_harmonics))
 
 
 @njit(cache=True, fastmath=True, inline="always")
@@ -251,9 +252,13 @@ def _resample_row(d, ratio, out, w):  # pragma: no cover - compiled
     total = 0.0
     for h in range(n):
         total += d[h]
-    log_d = w.log_d
+    log_d, envelope = w.log_d, w.envelope
     _log_floor_row(d, log_d, w)
-    # Harmonics 1 .. inside read the row; those past it lie above its last harmonic.
+    envelope[0] = 0.5 * (log_d[0] + log_d[1])  # envelope.smoothed_log
+    for h in range(1, n - 1):
+        envelope[h] = (log_d[h - 1] + log_d[h] + log_d[h + 1]) * (1.0 / 3.0)
+    envelope[n - 1] = 0.5 * (log_d[n - 2] + log_d[n - 1])
+    # Harmonics 1 .. inside read the envelope; those past it lie above its last harmonic.
     inside = n if ratio <= 1.0 else min(int(n / ratio), n)
     while inside > 0 and inside * ratio > n:  # rounding: the definition decides
         inside -= 1
@@ -265,15 +270,17 @@ def _resample_row(d, ratio, out, w):  # pragma: no cover - compiled
         lo = min(int(p), n - 2)
         w.index[h] = lo
         w.frac[h] = p - lo
-    for h in range(inside):  # the log-amplitude envelope at each harmonic's place
+    for h in range(inside):  # the envelope at each harmonic's place, and the harmonic's own fine structure
         lo = w.index[h]
-        out[h] = log_d[lo] + w.frac[h] * (log_d[lo + 1] - log_d[lo])
-    _exp_row(out, inside, out, w)
-    last = d[n - 1]
+        out[h] = envelope[lo] + w.frac[h] * (envelope[lo + 1] - envelope[lo]) + (log_d[h] - envelope[h])
+    last = envelope[n - 1]
+    for h in range(inside, n):
+        out[h] = last + (log_d[h] - envelope[h])
+    _exp_row(out, n, out, w)
     for h in range(inside, n):
         q = n / ((h + 1) * ratio)
         q2 = q * q
-        out[h] = last * q2 * q2  # FALL_OFF_POWER: 4
+        out[h] *= q2 * q2  # FALL_OFF_POWER: 4
     after = 0.0
     for h in range(n):
         after += out[h]
