@@ -241,7 +241,7 @@ def _exp_row(x, n, out, w):  # pragma: no cover - compiled
         out[h] *= w.mantissa[h]
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, inline="always")
 def _resample_row(d, ratio, out, w):  # pragma: no cover - compiled
     """out = envelope.resample_envelope(d[None], [ratio])[0] (to 1e-6); d, out: [H] distinct arrays; w: Scratch."""
     n = d.shape[0]
