@@ -237,11 +237,6 @@ class Player:
             playing.renderer.set_transpose(transpose, at_sample=self._at(at_sample, playing))
 
     @property
-    def transpose(self) -> str:
-        """The transposition in force at the current bank's last period boundary."""
-        return self.renderer.params.transpose
-
-    @property
     def global_stage(self) -> float:
         return self.renderer.global_stage
 
