@@ -237,3 +237,22 @@ def test_the_noise_stays_in_hertz_with_envelope_and_moves_with_harmonics(tmp_pat
         freqs = np.fft.rfftfreq(2048, 1 / SR)
         edge_hz = freqs[np.flatnonzero(np.cumsum(power) >= 0.99 * power.sum())[0]]  # 99 % of the power lies below
         assert 0.8 * expected_hz < edge_hz < 1.2 * expected_hz, (transpose, edge_hz)
+
+
+def test_a_bad_transpose_is_a_one_line_error_naming_the_choices(tmp_path):
+    bank = formant_bank(tmp_path / "bank", [("vowel", 200.0, 1200.0)])
+    with pytest.raises(ValueError, match="transpose must be one of envelope, harmonics, not 'sideways'"):
+        RenderParams(transpose="sideways")
+    with pytest.raises(ValueError, match="transpose must be one of envelope, harmonics, not 'formant'"):
+        Renderer(bank).set_transpose("formant")
+
+
+def test_set_transpose_switches_a_sounding_voice_at_the_next_boundary(tmp_path):
+    bank = formant_bank(tmp_path / "bank", [("vowel", 200.0, 1200.0)])
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw"))
+    r.note_on(0, 400.0, 1.0)
+    r.set_transpose("harmonics", at_sample=SR)
+    audio = r.render(2 * SR)
+    assert r.params.transpose == "harmonics" and r.n_voices == 1
+    assert loudest_harmonic_hz(audio[int(0.3 * SR):int(0.9 * SR)], 400.0) == 1200.0
+    assert loudest_harmonic_hz(audio[int(1.1 * SR):int(1.7 * SR)], 400.0) == 2400.0
