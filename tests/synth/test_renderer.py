@@ -310,7 +310,9 @@ def test_a_timed_note_on_starts_on_its_exact_sample(bank):
 
 
 def test_set_voice_moves_pitch_and_expression(bank):
-    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw"))
+    # transpose "harmonics": the tone's own harmonic 1 at either pitch (with "envelope" its level at
+    # stage 1 would follow the envelope and the neighbour tone it blends at 250 Hz)
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw", transpose="harmonics"))
     voice = r.note_on(1, 200.0, 1.0, stage=1)
     before = r.render(SR // 2)[SR // 4:]
     r.set_voice(voice, pitch_hz=250.0, expression=0.5)
