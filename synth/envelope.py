@@ -125,26 +125,31 @@ def morph_pair(tone_f0_hz: np.ndarray, pitch_hz: float, tone: int) -> tuple[int,
     neighbour, tone alone (tone_b = tone_a, weight 0): the caller's choice of tone
     stands (the player picks the nearest, so a pitch between two tones blends both).
     """
-    f0 = np.asarray(tone_f0_hz, np.float64)
+    # Plain Python over the few tones: it runs on the audio thread at every note-on and bend,
+    # where NumPy's calls on a dozen values cost several times more.
+    f0 = np.asarray(tone_f0_hz, np.float64).tolist()
     own = f0[tone]
     if pitch_hz == own:
         return tone, tone, 0.0
-    beyond = np.flatnonzero(f0 > own) if pitch_hz > own else np.flatnonzero(f0 < own)
-    if beyond.size == 0:
+    up = pitch_hz > own
+    neighbour = -1
+    for i, f in enumerate(f0):  # the nearest pitch beyond tone's on pitch_hz's side; the first of equals
+        if (f > own if up else f < own) and (neighbour < 0 or (f < f0[neighbour] if up else f > f0[neighbour])):
+            neighbour = i
+    if neighbour < 0:
         return tone, tone, 0.0
-    nearest = f0[beyond].min() if pitch_hz > own else f0[beyond].max()
-    neighbour = int(beyond[np.flatnonzero(f0[beyond] == nearest)[0]])
+    nearest = f0[neighbour]
     if pitch_hz == nearest:
         return neighbour, neighbour, 0.0
-    if (pitch_hz > nearest) == (pitch_hz > own):  # past the neighbour: tone alone
+    if (pitch_hz > nearest) == up:  # past the neighbour: tone alone
         return tone, tone, 0.0
     return tone, neighbour, morph_weight(own, nearest, pitch_hz)
 
 
 def nearer_tone(tone_f0_hz: np.ndarray, pitch_hz: float, tone_a: int, tone_b: int) -> int:
     """Of tone_a and tone_b, the one nearer pitch_hz in log pitch (tone_a on a tie)."""
-    f0 = np.asarray(tone_f0_hz, np.float64)
-    return tone_b if abs(math.log(pitch_hz / f0[tone_b])) < abs(math.log(pitch_hz / f0[tone_a])) else tone_a
+    f0_a, f0_b = float(tone_f0_hz[tone_a]), float(tone_f0_hz[tone_b])
+    return tone_b if abs(math.log(pitch_hz / f0_b)) < abs(math.log(pitch_hz / f0_a)) else tone_a
 
 
 def morph_weight(f0_a_hz: float, f0_b_hz: float, pitch_hz: float) -> float:
