@@ -17,9 +17,10 @@ pitch (least transposition, in cents). Keys the .kbm leaves unmapped are silent.
 MIDI Tuning Standard changes override single keys on top of either.
 
 The tone a key names is what transpose "harmonics" plays, moved to the key's
-pitch. With transpose "envelope" (the default) the renderer plays the key's
-pitch with the trained tones around it instead (``grower.synth.envelope``):
-the nearer one alone at or beyond the bank's ends, both blended between two.
+pitch. With transpose "envelope" (the default) it keeps its spectral envelope
+in hertz, and where the key's pitch lies between that tone and its neighbour in
+pitch, the neighbour blends in (``grower.synth.envelope.morph_pair``): so a
+Scala or MTS key, which names the nearest tone, blends the two tones around it.
 
 Scala files are read here, never by the native parser: each must be a regular
 file of at most ``MAX_TUNING_FILE_BYTES``, opened non-blocking and checked
