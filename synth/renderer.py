@@ -37,8 +37,8 @@ At another pitch than its tone's, a voice keeps the tone's spectral envelope in
 hertz (``envelope``; transpose "envelope", the default): between its tone and
 that tone's neighbour in pitch it blends both, each from its own place in time
 since the note-on, with weights by log-pitch distance, and it ends once both
-parts have. Transpose
-"harmonics" plays one tone's harmonics moved with the pitch, formants and all.
+parts have. Transpose "harmonics" plays one tone's harmonics moved with the
+pitch, formants and all.
 """
 
 from __future__ import annotations
