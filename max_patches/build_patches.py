@@ -23,6 +23,7 @@ from pathlib import Path
 
 from grower.server.protocol import (BANK_CHANGED, BY_ADDRESS, DEFAULT_STAGE_CEILING, DONE_REPLY, FAIL_REPLY, GAIN_DB, GLIDE, METER_REPLY,
                                     MIX, PITCH, STAGE_CHANGED, STATUS_REPLY, SYNCED_REPLY, TUNING_CHANGED, VOICE_ENDED, VOICE_STARTED)
+from grower.synth.envelope import TRANSPOSE_MODES
 
 HERE = Path(__file__).resolve().parent
 OSC_PORT, CONTROL_REPLY_PORT, DEVICE_REPLY_PORT = 9000, 9001, 9002
@@ -320,6 +321,10 @@ def control_patch() -> dict:
     p.chain(native, bank, send)
     tuning_reset = p.osc("/grower/tuning/reset", 640, 490)
     p.connect(tuning_reset, 0, send)
+    p.comment("away from a tone's pitch: keep its formants (and blend neighbours), or move its harmonics", 640, 525, width=340, lines=2)
+    for row, mode in enumerate(TRANSPOSE_MODES):
+        transpose = p.osc("/grower/transpose", 640 + 170 * row, 560, mode)
+        p.connect(transpose, 0, send)
 
     _, route = reply_display(p, CONTROL_REPLY_PORT, 20, 500)
     notification_display(p, route, 20, 760)

@@ -829,6 +829,58 @@
             {
                 "box": {
                     "id": "obj-47",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        640.0,
+                        525.0,
+                        340.0,
+                        34.0
+                    ],
+                    "text": "away from a tone's pitch: keep its formants (and blend neighbours), or move its harmonics",
+                    "linecount": 2
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-48",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        640.0,
+                        560.0,
+                        196.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "/grower/transpose envelope"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-49",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        810.0,
+                        560.0,
+                        203.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "/grower/transpose harmonics"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-50",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -846,7 +898,7 @@
             },
             {
                 "box": {
-                    "id": "obj-48",
+                    "id": "obj-51",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 5,
@@ -868,7 +920,7 @@
             },
             {
                 "box": {
-                    "id": "obj-49",
+                    "id": "obj-52",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -886,7 +938,7 @@
             },
             {
                 "box": {
-                    "id": "obj-50",
+                    "id": "obj-53",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -904,7 +956,7 @@
             },
             {
                 "box": {
-                    "id": "obj-51",
+                    "id": "obj-54",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -928,7 +980,7 @@
             },
             {
                 "box": {
-                    "id": "obj-52",
+                    "id": "obj-55",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -946,7 +998,7 @@
             },
             {
                 "box": {
-                    "id": "obj-53",
+                    "id": "obj-56",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -961,7 +1013,7 @@
             },
             {
                 "box": {
-                    "id": "obj-54",
+                    "id": "obj-57",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -979,7 +1031,7 @@
             },
             {
                 "box": {
-                    "id": "obj-55",
+                    "id": "obj-58",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -997,7 +1049,7 @@
             },
             {
                 "box": {
-                    "id": "obj-56",
+                    "id": "obj-59",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1012,7 +1064,7 @@
             },
             {
                 "box": {
-                    "id": "obj-57",
+                    "id": "obj-60",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1027,7 +1079,7 @@
             },
             {
                 "box": {
-                    "id": "obj-58",
+                    "id": "obj-61",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1042,7 +1094,7 @@
             },
             {
                 "box": {
-                    "id": "obj-59",
+                    "id": "obj-62",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 7,
@@ -1066,7 +1118,7 @@
             },
             {
                 "box": {
-                    "id": "obj-60",
+                    "id": "obj-63",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 4,
@@ -1087,7 +1139,7 @@
             },
             {
                 "box": {
-                    "id": "obj-61",
+                    "id": "obj-64",
                     "maxclass": "slider",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1108,7 +1160,7 @@
             },
             {
                 "box": {
-                    "id": "obj-62",
+                    "id": "obj-65",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1123,7 +1175,7 @@
             },
             {
                 "box": {
-                    "id": "obj-63",
+                    "id": "obj-66",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1141,7 +1193,7 @@
             },
             {
                 "box": {
-                    "id": "obj-64",
+                    "id": "obj-67",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1156,7 +1208,7 @@
             },
             {
                 "box": {
-                    "id": "obj-65",
+                    "id": "obj-68",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1174,7 +1226,7 @@
             },
             {
                 "box": {
-                    "id": "obj-66",
+                    "id": "obj-69",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1189,7 +1241,7 @@
             },
             {
                 "box": {
-                    "id": "obj-67",
+                    "id": "obj-70",
                     "maxclass": "number",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1207,7 +1259,7 @@
             },
             {
                 "box": {
-                    "id": "obj-68",
+                    "id": "obj-71",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1222,7 +1274,7 @@
             },
             {
                 "box": {
-                    "id": "obj-69",
+                    "id": "obj-72",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1240,7 +1292,7 @@
             },
             {
                 "box": {
-                    "id": "obj-70",
+                    "id": "obj-73",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1255,7 +1307,7 @@
             },
             {
                 "box": {
-                    "id": "obj-71",
+                    "id": "obj-74",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1273,7 +1325,7 @@
             },
             {
                 "box": {
-                    "id": "obj-72",
+                    "id": "obj-75",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1288,7 +1340,7 @@
             },
             {
                 "box": {
-                    "id": "obj-73",
+                    "id": "obj-76",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1306,7 +1358,7 @@
             },
             {
                 "box": {
-                    "id": "obj-74",
+                    "id": "obj-77",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1324,7 +1376,7 @@
             },
             {
                 "box": {
-                    "id": "obj-75",
+                    "id": "obj-78",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1342,7 +1394,7 @@
             },
             {
                 "box": {
-                    "id": "obj-76",
+                    "id": "obj-79",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1357,7 +1409,7 @@
             },
             {
                 "box": {
-                    "id": "obj-77",
+                    "id": "obj-80",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1375,7 +1427,7 @@
             },
             {
                 "box": {
-                    "id": "obj-78",
+                    "id": "obj-81",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1393,7 +1445,7 @@
             },
             {
                 "box": {
-                    "id": "obj-79",
+                    "id": "obj-82",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1411,7 +1463,7 @@
             },
             {
                 "box": {
-                    "id": "obj-80",
+                    "id": "obj-83",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1429,7 +1481,7 @@
             },
             {
                 "box": {
-                    "id": "obj-81",
+                    "id": "obj-84",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1855,11 +1907,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-47",
+                        "obj-48",
                         0
                     ],
                     "destination": [
-                        "obj-48",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1867,35 +1919,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-48",
-                        0
-                    ],
-                    "destination": [
-                        "obj-50",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-50",
-                        0
-                    ],
-                    "destination": [
                         "obj-49",
                         0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-48",
-                        1
                     ],
                     "destination": [
-                        "obj-52",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1903,7 +1931,7 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-52",
+                        "obj-50",
                         0
                     ],
                     "destination": [
@@ -1915,8 +1943,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-48",
-                        1
+                        "obj-51",
+                        0
                     ],
                     "destination": [
                         "obj-53",
@@ -1927,8 +1955,20 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-48",
-                        2
+                        "obj-53",
+                        0
+                    ],
+                    "destination": [
+                        "obj-52",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-51",
+                        1
                     ],
                     "destination": [
                         "obj-55",
@@ -1951,11 +1991,47 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-48",
+                        "obj-51",
+                        1
+                    ],
+                    "destination": [
+                        "obj-56",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-51",
+                        2
+                    ],
+                    "destination": [
+                        "obj-58",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-58",
+                        0
+                    ],
+                    "destination": [
+                        "obj-57",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-51",
                         4
                     ],
                     "destination": [
-                        "obj-59",
+                        "obj-62",
                         0
                     ]
                 }
@@ -1963,31 +2039,7 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-59",
-                        0
-                    ],
-                    "destination": [
-                        "obj-60",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-60",
-                        0
-                    ],
-                    "destination": [
-                        "obj-61",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-60",
+                        "obj-62",
                         0
                     ],
                     "destination": [
@@ -1999,11 +2051,35 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-60",
+                        "obj-63",
+                        0
+                    ],
+                    "destination": [
+                        "obj-64",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-63",
+                        0
+                    ],
+                    "destination": [
+                        "obj-66",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-63",
                         1
                     ],
                     "destination": [
-                        "obj-65",
+                        "obj-68",
                         0
                     ]
                 }
@@ -2011,11 +2087,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-60",
+                        "obj-63",
                         2
                     ],
                     "destination": [
-                        "obj-67",
+                        "obj-70",
                         0
                     ]
                 }
@@ -2023,11 +2099,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-60",
+                        "obj-63",
                         3
                     ],
                     "destination": [
-                        "obj-69",
+                        "obj-72",
                         0
                     ]
                 }
@@ -2035,20 +2111,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-59",
+                        "obj-62",
                         1
-                    ],
-                    "destination": [
-                        "obj-71",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-59",
-                        2
                     ],
                     "destination": [
                         "obj-74",
@@ -2059,56 +2123,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-59",
-                        3
-                    ],
-                    "destination": [
-                        "obj-75",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-74",
-                        0
-                    ],
-                    "destination": [
-                        "obj-73",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-75",
-                        0
-                    ],
-                    "destination": [
-                        "obj-73",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-59",
-                        4
-                    ],
-                    "destination": [
-                        "obj-78",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-78",
-                        0
+                        "obj-62",
+                        2
                     ],
                     "destination": [
                         "obj-77",
@@ -2119,8 +2135,56 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-59",
-                        5
+                        "obj-62",
+                        3
+                    ],
+                    "destination": [
+                        "obj-78",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-77",
+                        0
+                    ],
+                    "destination": [
+                        "obj-76",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-78",
+                        0
+                    ],
+                    "destination": [
+                        "obj-76",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-62",
+                        4
+                    ],
+                    "destination": [
+                        "obj-81",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-81",
+                        0
                     ],
                     "destination": [
                         "obj-80",
@@ -2131,11 +2195,23 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-80",
+                        "obj-62",
+                        5
+                    ],
+                    "destination": [
+                        "obj-83",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-83",
                         0
                     ],
                     "destination": [
-                        "obj-79",
+                        "obj-82",
                         0
                     ]
                 }

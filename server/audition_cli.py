@@ -1,6 +1,6 @@
 """grower-audition: hear a bank without Max: its tones as a scale, then a chord growing from stage 1.
 
-usage: grower-audition BANK_DIR [--out FILE.wav] [--device DEV] [--sample-rate 48000]
+usage: grower-audition BANK_DIR [--out FILE.wav] [--device DEV] [--sample-rate 48000] [--transpose envelope|harmonics]
                        [--note-s 0.6] [--chord-s 6] [--chord-size 4] [--quiet]
 
 The scale plays every tone at its own recorded pitch, lowest first, with all
@@ -22,6 +22,7 @@ from grower.synth.bank import BankError, load_bank
 from grower.synth.renderer import RenderConfig
 from grower.synth.wav import fit_peak, write_wav
 
+from . import tuning
 from .player import Player
 
 GAP_S = 0.15  # silence between the scale's notes
@@ -38,6 +39,7 @@ def parse_args(argv):
     p.add_argument("--note-s", type=float, default=0.6, help="length of each scale note in seconds")
     p.add_argument("--chord-s", type=float, default=6.0, help="length of the growing chord in seconds")
     p.add_argument("--chord-size", type=int, default=4, help="tones in the chord, spread over the bank")
+    tuning.add_transpose_argument(p)
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     args = p.parse_args(argv)
     if not 0.05 <= args.note_s <= 60 or not 0.5 <= args.chord_s <= 600:
@@ -91,6 +93,7 @@ def main(argv=None) -> int:
     except BankError as e:
         return error(str(e))
     player = Player(bank, args.bank_dir, RenderConfig(sample_rate=args.sample_rate))
+    player.set_transpose(args.transpose)
     audio = audition(player, args.note_s, args.chord_s, args.chord_size)
     names = ", ".join(t.entry.name for t in bank.tones)
     if args.out is not None:

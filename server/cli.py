@@ -6,7 +6,8 @@ usage: grower-serve BANK_DIR [--audio device|null] [--device DEV] [--list-device
                     [--oscquery-port PORT] [--no-oscquery]
                     [--midi-in NAME|all|none] [--no-virtual-port] [--mpe]
                     [--bend-range 2] [--mpe-bend-range 48] [--stage-cc 1]
-                    [--scl FILE.scl [--kbm FILE.kbm]] [--root-key 60] [--max-voices 128] [--quiet]
+                    [--scl FILE.scl [--kbm FILE.kbm]] [--root-key 60] [--transpose envelope|harmonics]
+                    [--max-voices 128] [--quiet]
 
 Ctrl-C (or /grower/quit) stops it; a recording is closed complete. Without a
 usable audio device or MIDI system it says so in one line and carries on:
@@ -75,6 +76,7 @@ def parse_args(argv):
     p.add_argument("--no-virtual-port", action="store_true", help="do not open the 'Timbre Grower' virtual MIDI input")
     midi.add_arguments(p)
     tuning.add_arguments(p)
+    tuning.add_transpose_argument(p)
     p.add_argument("--max-voices", type=int, default=128, metavar="N", help="voices sounding at once; past it the released voice that started first (else the oldest) is stolen")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     args = p.parse_args(argv)
@@ -127,6 +129,7 @@ def main(argv=None) -> int:
         prepared = run_with_timeout(lambda: prepare_bank(args.bank_dir, config), str(args.bank_dir))
         bank = prepared.bank
         player = Player(bank, args.bank_dir.resolve(), config, root_key=args.root_key, renderer=prepared.renderer)
+        player.set_transpose(args.transpose)
         if args.scl is not None:
             player.set_keymap(run_with_timeout(lambda: prepare_tuning(player.tone_f0_hz, args.scl, args.kbm), str(args.scl)))
     except (LoadError, ValueError) as e:

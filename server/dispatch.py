@@ -90,6 +90,7 @@ class Dispatcher:
         self.map("/grower/gain", self._gain)
         self.map("/grower/noise", self._noise)
         self.map("/grower/harmonic", self._harmonic)
+        self.map("/grower/transpose", self._transpose)
         self.map("/grower/panic", self._panic)
         self.map("/grower/bank/load", self._bank_load)
         self.map("/grower/tuning/load", self._tuning_load)
@@ -260,6 +261,10 @@ class Dispatcher:
     def _harmonic(self, r: Request) -> None:
         mix = r.args[0]
         self._later(r, lambda at: self.engine.player.set_mix(harmonic=mix, at_sample=at))
+
+    def _transpose(self, r: Request) -> None:
+        mode = r.args[0]  # one of TRANSPOSE_MODES: parse_args checked it against the row's choices
+        self._later(r, lambda at: self.engine.player.set_transpose(mode, at_sample=at))
 
     def _panic(self, r: Request) -> None:
         def panic(at):

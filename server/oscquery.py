@@ -62,7 +62,8 @@ def namespace(protocol: Iterable[Command], n_harmonics: int) -> dict:
     STAGE argument (the table's ``Bound``).
 
     Each command is a method node: TYPE its arguments' type tags ("i", "f", "s"), RANGE
-    one ``{"MIN", "MAX"}`` per argument (``{}`` for strings, which have none), UNIT one
+    one ``{"MIN", "MAX"}`` per argument (``{"VALS": [...]}`` for a string with choices,
+    ``{}`` for other strings, which have none), UNIT one
     string per argument (the table's, "" for none), DESCRIPTION the command's doc with
     when it acts, each argument's, and its reply; ACCESS 2 (write-only).
 
@@ -94,6 +95,8 @@ def _method(command: Command, bounds: Mapping[str, float]) -> dict:
 
 
 def _range(arg: Arg, bounds: Mapping[str, float]) -> dict:
+    if arg.choices:
+        return {"VALS": list(arg.choices)}
     if arg.low is None:
         return {}
     as_type = int if arg.type == "i" else float

@@ -1,7 +1,7 @@
 """grower-play: render a MIDI file through the live engine's MIDI handling, as fast as it can.
 
 usage: grower-play FILE.mid BANK_DIR --out FILE.wav [--sample-rate 48000]
-                   [--mpe] [--bend-range 2] [--stage-cc 1] [--scl F.scl [--kbm F.kbm]]
+                   [--mpe] [--bend-range 2] [--stage-cc 1] [--scl F.scl [--kbm F.kbm]] [--transpose envelope|harmonics]
                    [--tail-s 10] [--max-duration-s 3600] [--quiet]
 
 Every message goes through ``MidiPerformer`` at its exact sample, as in
@@ -58,6 +58,7 @@ def parse_args(argv):
     p.add_argument("--sample-rate", type=int, default=48000, help="output rate in Hz")
     midi.add_arguments(p)
     tuning.add_arguments(p)
+    tuning.add_transpose_argument(p)
     p.add_argument("--tail-s", type=float, default=10.0, help="longest ring-out after the last message, in seconds")
     p.add_argument("--max-duration-s", type=float, default=3600.0, help="refuse a file whose last message comes later than this, in seconds")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -175,6 +176,7 @@ def main(argv=None) -> int:
     try:
         bank = load_bank(args.bank_dir)
         player = Player(bank, args.bank_dir, RenderConfig(sample_rate=args.sample_rate), root_key=args.root_key)
+        player.set_transpose(args.transpose)
         if args.scl is not None:
             player.set_keymap(scala_keymap(player.tone_f0_hz, args.scl, args.kbm))
     except (BankError, TuningLoadError, ValueError) as e:

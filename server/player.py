@@ -230,6 +230,12 @@ class Player:
         for playing in (self.playing, *self.fading):
             playing.renderer.set_mix(harmonic, noise, at_sample=self._at(at_sample, playing))
 
+    def set_transpose(self, transpose: str, at_sample: int | None = None) -> None:
+        """How tones play away from their pitch (render_params transpose: "envelope" or "harmonics"),
+        scheduled, on every bank. A ValueError names a bad value."""
+        for playing in (self.playing, *self.fading):
+            playing.renderer.set_transpose(transpose, at_sample=self._at(at_sample, playing))
+
     @property
     def global_stage(self) -> float:
         return self.renderer.global_stage

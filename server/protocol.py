@@ -26,6 +26,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from grower.synth.envelope import TRANSPOSE_MODES
+
 
 class ProtocolError(ValueError):
     """A message that does not fit its command: the text says which argument and why."""
@@ -61,6 +63,7 @@ class Arg:
     high: float | Bound | None = None
     optional: bool = False
     doc: str = ""
+    choices: tuple[str, ...] = ()  # a string argument's only values
 
     @property
     def key(self) -> str:
@@ -76,7 +79,10 @@ class Arg:
         return bounds[self.high.name]
 
     def range_text(self, bounds: Mapping[str, float] | None = None) -> str:
-        """'0..127'; with a Bound and no bounds given: '0..N (the bank's n_harmonics, 64 for banks from grower-train)'."""
+        """'0..127'; with a Bound and no bounds given: '0..N (the bank's n_harmonics, 64 for banks from grower-train)';
+        for a string with choices: 'envelope|harmonics'."""
+        if self.choices:
+            return "|".join(self.choices)
         if self.low is None:
             return ""
         if isinstance(self.high, Bound) and bounds is None:
@@ -278,6 +284,12 @@ PROTOCOL: tuple[Command, ...] = (
     Command("/grower/gain", (GAIN_DB,), BOUNDARY, "Master gain."),
     Command("/grower/noise", (MIX,), BOUNDARY, "Noise level relative to the learned one."),
     Command("/grower/harmonic", (MIX,), BOUNDARY, "Harmonic level relative to the learned one."),
+    Command("/grower/transpose", (Arg("MODE", "s", "", choices=TRANSPOSE_MODES,
+                                      doc="envelope: each tone keeps its spectral envelope (formants) in hertz at any pitch, and a "
+                                          "pitch between two trained tones blends both; harmonics: one tone's harmonics move with the "
+                                          "pitch, as a sped-up recording"),),
+            BOUNDARY, "How a tone is played away from its recorded pitch (default envelope); sounding voices follow it from the "
+            "next boundary, new ones choose their tones by it."),
     Command("/grower/panic", (), BOUNDARY, "Silence every voice (a 2.7 ms fade), lift the sustain pedals, forget every held note."),
     Command("/grower/bank/load", (Arg("PATH", "s", "folder", doc="a bank folder inside an allowed folder"),), BOUNDARY,
             "Hot-swap the bank, with no gap: new notes play the new bank, while notes held on the old one sound on it "
@@ -318,6 +330,8 @@ def _convert(arg: Arg, value, bounds: Mapping[str, float] | None):
     if arg.type == "s":
         if not isinstance(value, str):
             raise ProtocolError(f"{arg.name} must be a string, got {_type_name(value)}")
+        if arg.choices and value not in arg.choices:
+            raise ProtocolError(f"{arg.name} must be one of {', '.join(arg.choices)}, got '{short_text(value, 60)}'")
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProtocolError(f"{arg.name} must be a number, got {_type_name(value)}")

@@ -16,6 +16,12 @@ pitch (least transposition, in cents). Keys the .kbm leaves unmapped are silent.
 
 MIDI Tuning Standard changes override single keys on top of either.
 
+The tone a key names is what transpose "harmonics" plays, moved to the key's
+pitch. With transpose "envelope" (the default) it keeps its spectral envelope
+in hertz, and where the key's pitch lies between that tone and its neighbour in
+pitch, the neighbour blends in (``grower.synth.envelope.morph_pair``): so a
+Scala or MTS key, which names the nearest tone, blends the two tones around it.
+
 Scala files are read here, never by the native parser: each must be a regular
 file of at most ``MAX_TUNING_FILE_BYTES``, opened non-blocking and checked
 after opening (so a FIFO or a device never blocks the reader), and UTF-8
@@ -34,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grower.synth.envelope import TRANSPOSE_MODES
 from grower.synth.file_kind import file_kind
 
 from .protocol import reason_of, short_text
@@ -194,3 +201,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--kbm", type=Path, default=None, metavar="FILE.kbm",
                         help="Scala keyboard mapping for --scl; without one, degree 0 is key 60 at 261.63 Hz")
     parser.add_argument("--root-key", type=int, default=60, metavar="KEY", help="key of the lowest tone in the default mapping")
+
+
+def add_transpose_argument(parser) -> None:
+    """--transpose, which grower-serve, grower-play and grower-audition share."""
+    parser.add_argument("--transpose", choices=TRANSPOSE_MODES, default="envelope",
+                        help="envelope: each tone keeps its formants in hertz at any pitch and a pitch between two trained tones "
+                             "blends both; harmonics: a tone's harmonics move with the pitch, as a sped-up recording")

@@ -3,7 +3,7 @@
 ``RenderConfig`` (in ``renderer``) is fixed for a renderer's life: its rate, voice
 count and control period. ``RenderParams`` may change while it plays, but only
 through the renderer's scheduled events (``set_gain``, ``set_mix``,
-``set_level_mode``, ``set_stage``, ``set_params``), which replace the whole
+``set_level_mode``, ``set_transpose``, ``set_stage``, ``set_params``), which replace the whole
 record at a period boundary; nothing assigns a renderer's attributes. They
 survive ``Renderer.reset()``, and a bank hot swap carries them, with the changes
 still scheduled, to the new bank's renderer (``Renderer.carry_params_from``).
@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .envelope import TRANSPOSE_MODES
 from .growth import LEVEL_MODES
 
 
@@ -22,6 +23,9 @@ def checked(name: str, value):
     if name == "level_mode":
         if value not in LEVEL_MODES:
             raise ValueError(f"level_mode must be one of {LEVEL_MODES}, not {value!r}")
+    elif name == "transpose":
+        if value not in TRANSPOSE_MODES:
+            raise ValueError(f"transpose must be one of {', '.join(TRANSPOSE_MODES)}, not {value!r}")
     elif name == "glide_s":
         if not (math.isfinite(value) and 0 <= value <= 60):
             raise ValueError(f"glide_s must be within 0..60 s, not {value}")
@@ -39,6 +43,9 @@ class RenderParams:
     level_mode: one of growth.LEVEL_MODES. glide_s: seconds a stage change glides when its
     event names none. global_stage: the stage voices and tones without their own follow,
     0..n_harmonics; None (only before a renderer takes it) means every harmonic.
+    transpose: one of envelope.TRANSPOSE_MODES: "envelope" keeps each tone's spectral
+    envelope in hertz at any pitch and morphs between the two trained tones around it;
+    "harmonics" moves the recorded harmonics with the pitch (formants too), one tone.
     """
 
     gain: float = 1.0
@@ -47,6 +54,7 @@ class RenderParams:
     level_mode: str = "equal"
     glide_s: float = 0.02
     global_stage: float | None = None
+    transpose: str = "envelope"
 
     def __post_init__(self):
         checked("gain", self.gain)
@@ -55,3 +63,4 @@ class RenderParams:
         checked("level_mode", self.level_mode)
         checked("glide_s", self.glide_s)
         checked("global_stage", self.global_stage)
+        checked("transpose", self.transpose)

@@ -29,8 +29,16 @@ pitch: the attack, then, while the note is held, the sustain region looped (a
 crossfade or ping-pong loop, as the bank says) for a sustain tone, or the
 recorded decay and its continuation for a one-shot; then the release, which
 falls from wherever the voice was as the recording's release falls. Voices
-live in ``voice_slots``; gain, mixes, level mode, glide and the global stage
-are ``render_params.RenderParams``, changed only by scheduled events.
+live in ``voice_slots``; gain, mixes, level mode, glide, the global stage and
+the transposition are ``render_params.RenderParams``, changed only by scheduled
+events.
+
+At another pitch than its tone's, a voice keeps the tone's spectral envelope in
+hertz (``envelope``; transpose "envelope", the default): between its tone and
+that tone's neighbour in pitch it blends both, each from its own place in time
+since the note-on, with weights by log-pitch distance, and it ends once both
+parts have. Transpose "harmonics" plays one tone's harmonics moved with the
+pitch, formants and all.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ import numpy as np
 
 from . import controls as dsp
 from .bank import Bank
+from .envelope import morph_pair, morph_weight, nearer_tone
 from .events import EventQueue
 from .growth import MAX_EQUAL_BOOST, noise_gain
 from .noise_filter import filter_period, impulse_response_basis
@@ -49,7 +58,7 @@ from .oscillator import render_partials
 from .render_params import RenderParams, checked
 from .tone_table import FrameControls, ToneTable
 from .voice_slots import SPARE_SLOTS, VoiceSlots
-from .voices import advance_voices, stage_target, voice_controls
+from .voices import advance_voices, scratch, stage_target, voice_controls
 
 CONTROL_PERIOD = 128  # default output samples per control update (2.7 ms at 48 kHz)
 
@@ -101,6 +110,7 @@ class Renderer:
         self.tail_size = period * (-(-(period + ir_size - 1) // period) - 1)
         self._params = self._resolved(params)
         self.tone_stage = np.full(len(self.table.names), np.nan)  # NaN: the tone follows the global stage
+        self.envelope_work = scratch(self.n_harmonics)  # rows the envelope kernels work in, kept: no allocation a period
         self.reset()
 
     # -- state ---------------------------------------------------------------------
@@ -223,6 +233,11 @@ class Renderer:
         """Set the level mode, one of growth.LEVEL_MODES."""
         self._schedule(at_sample, self._change_params, {"level_mode": checked("level_mode", level_mode)})
 
+    def set_transpose(self, transpose: str, at_sample: int | None = None) -> None:
+        """Set the transposition, one of envelope.TRANSPOSE_MODES. Voices sounding keep their tones
+        and follow the new mode from the next period; new voices choose their tones by it."""
+        self._schedule(at_sample, self._change_params, {"transpose": checked("transpose", transpose)})
+
     def set_params(self, params: RenderParams, at_sample: int | None = None) -> None:
         """Replace every parameter. params.global_stage None means every harmonic."""
         params = self._resolved(params)
@@ -259,10 +274,21 @@ class Renderer:
     def _start_voice(self, voice_id: int, tone: int, pitch_hz: float, velocity: float, stage: float | None, onset: int = 0) -> None:
         velocity = float(np.clip(velocity, 0.0, 1.0))
         target = stage_target(0, np.array([tone]), np.array([np.nan if stage is None else stage]), self.tone_stage, float(self._params.global_stage))
-        noise_bands = self.table.lookup(np.array([tone]), np.zeros(1)).noise[0]
+        tone, tone_b, weight_b = self._tones_for(tone, pitch_hz)
+        first = self.table.lookup(np.array([tone, tone_b]), np.zeros(2)).noise
+        noise_bands = first[0] * (1.0 - weight_b) + first[1] * weight_b
         # A voice starting mid-period joins the noise at the next boundary, never before its onset.
         noise_level = 0.0 if onset else self._noise_level(np.array([target]), np.array([velocity * self._params.gain]))[0]
-        self.voices.start(voice_id, tone, pitch_hz, velocity, stage, target, onset, onset / self.config.sample_rate, noise_bands, noise_level)
+        self.voices.start(voice_id, tone, pitch_hz, velocity, stage, target, onset, onset / self.config.sample_rate, noise_bands, noise_level,
+                          tone_b, weight_b)
+
+    def _tones_for(self, tone: int, pitch_hz: float) -> tuple[int, int, float]:
+        """(tone, tone_b, weight_b) a new voice of tone at pitch_hz plays, by the transposition in force:
+        with "envelope", tone and its neighbour toward pitch_hz when the pitch lies between them
+        (envelope.morph_pair); with "harmonics", tone alone."""
+        if self._params.transpose == "envelope":
+            return morph_pair(self.table.f0_hz, pitch_hz, tone)
+        return tone, tone, 0.0
 
     def _release_voice(self, voice_id: int, release: bool) -> None:
         v = self.voices.slot_of(voice_id)
@@ -274,7 +300,8 @@ class Renderer:
             # Snapshot where the held voice is now: its release falls from there.
             slot = np.array([v])
             where, _ = self._controls(slot, self.voices.time_s[slot])
-            self.voices.release(v, where)
+            where_b, _ = self._controls(slot, self.voices.time_s[slot], second=True)
+            self.voices.release(v, where, where_b)
 
     def _release_all(self, release: bool) -> None:
         s = self.voices
@@ -285,6 +312,23 @@ class Renderer:
         v = self.voices.slot_of(voice_id)
         if v is not None:
             self.voices.update(v, pitch_hz, expression, voice_stage)
+            if pitch_hz is not None:
+                self._retone(v, pitch_hz)
+
+    def _retone(self, v: int, pitch_hz: float) -> None:
+        """A voice moved to pitch_hz ("envelope") blends the tones around its new pitch. A held voice
+        may change tones: the pair is its nearer tone and that one's neighbour, so a bend past a trained
+        pitch goes through that tone alone and nothing jumps. A released one keeps its pair, whose
+        release it plays, and moves its weight only."""
+        if self._params.transpose != "envelope":
+            return
+        s = self.voices
+        tone, tone_b = int(s.tone[v]), int(s.morph.tone_b[v])
+        if s.held[v]:
+            pair = morph_pair(self.table.f0_hz, pitch_hz, nearer_tone(self.table.f0_hz, pitch_hz, tone, tone_b))
+        else:
+            pair = tone, tone_b, morph_weight(self.table.f0_hz[tone], self.table.f0_hz[tone_b], pitch_hz)
+        s.retone(v, *pair)
 
     def _apply_stage(self, stage: float, glide_s: float | None, tone: int | None, voice_id: int | None) -> None:
         """A voice's or a tone's stage (the global stage is a parameter)."""
@@ -359,6 +403,7 @@ class Renderer:
                        s.glide_elapsed_s, s.glide_time_s, s.onset, s.time_s, s.phase_rad, s.prev_amps, s.prev_noise, s.prev_noise_level,
                        float(p.gain), float(p.harmonic_mix), float(p.noise_mix), p.level_mode == "equal", float(self.noise_rate_gain),
                        dsp.TAPER_START_FRACTION, MAX_EQUAL_BOOST, self.out_band_hz, float(self.train_band_hz),
+                       p.transpose == "envelope", s.morph, self.envelope_work,
                        self.period_phase_rad[:n], self.period_omega_rad[:n], self.period_amp_start[:n], self.period_amp_end[:n],
                        self.period_n_active[:n], self.period_onset[:n], power, silent)
         self.period_noise = self._noise_period(np.sqrt(power))
@@ -381,12 +426,14 @@ class Renderer:
 
     # -- helpers -------------------------------------------------------------------
 
-    def _controls(self, v: np.ndarray, t_s: np.ndarray) -> tuple[FrameControls, np.ndarray]:
-        """Slots v's controls at their times t_s [V] (attack, loop, one-shot decay or release), and whether each has ended."""
+    def _controls(self, v: np.ndarray, t_s: np.ndarray, second: bool = False) -> tuple[FrameControls, np.ndarray]:
+        """Slots v's controls at their times t_s [V] (attack, loop, one-shot decay or release), and whether each has ended:
+        of their first tone as recorded (not resampled), or with second, of their second tone."""
         s = self.voices
         controls = FrameControls(np.empty(v.size), np.empty((v.size, self.n_harmonics)), np.empty((v.size, self.table.n_noise_bands)), np.empty(v.size))
         finished = np.empty(v.size, bool)
-        voice_controls(v, np.asarray(t_s, float), s.tone, s.held, s.off_time_s, s.release_from, self.table.arrays, *controls, finished)
+        tone, released_from = (s.morph.tone_b, s.morph.released_from_b) if second else (s.tone, s.release_from)
+        voice_controls(v, np.asarray(t_s, float), tone, s.held, s.off_time_s, released_from, self.table.arrays, *controls, finished)
         return controls, finished
 
     def _resolved(self, params: RenderParams) -> RenderParams:

@@ -65,3 +65,13 @@ def harmonic_levels_db(audio: np.ndarray, f0_hz: float, sample_rate: int, n_harm
         peak = np.max(power[max(centre - half, 0):centre + half + 1])
         levels[k - 1] = max(10 * np.log10(peak / window_gain**2 + 1e-30), floor_db)
     return levels
+
+
+def harmonic_centroid_hz(audio: np.ndarray, f0_hz: float, sample_rate: int, n_harmonics: int = 64) -> float:
+    """Spectral centroid of the harmonic part: Hz, the mean of k * f0_hz weighted by harmonic k's amplitude.
+
+    audio: [n_samples] linear. Amplitudes from harmonic_levels_db (its mean power spectrum over the
+    clip, peaks within half a harmonic spacing), so noise between the harmonics does not count.
+    """
+    amplitudes = 10.0 ** (harmonic_levels_db(audio, f0_hz, sample_rate, n_harmonics) / 20.0)
+    return float(np.sum(f0_hz * np.arange(1, n_harmonics + 1) * amplitudes) / np.sum(amplitudes))

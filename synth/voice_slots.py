@@ -12,11 +12,26 @@ in a spare slot, so the stolen voice never cuts off.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .tone_table import FrameControls
 
 SPARE_SLOTS = 16  # room for stolen voices to fade out while new ones start
+
+
+class Morph(NamedTuple):
+    """Each slot's second tone, as voices.envelope_controls takes it (render_params transpose "envelope").
+
+    tone_b: [S] its index (the slot's own tone when it has none); weight_b: [S] 0..1, the
+    second tone's share (envelope.morph_pair); released_from_b: FrameControls of [S] rows,
+    the second tone's controls at note-off, which its release falls from.
+    """
+
+    tone_b: np.ndarray
+    weight_b: np.ndarray
+    released_from_b: FrameControls
 
 
 class VoiceSlots:
@@ -32,6 +47,8 @@ class VoiceSlots:
       off_time_s (its time at note-off).
     Release: release_from, a FrameControls of [S] rows: the controls where the voice was
       at note-off, which its release falls from (tone_table.ToneTable.controls_at).
+    Morph: morph, a Morph of [S] rows: the second tone a voice between two trained tones
+      blends in, its weight, and its controls at note-off.
     Growth, [S]: voice_stage (NaN: follow the tone's or the global stage), stage (now),
       glide_from, glide_to, glide_elapsed_s, glide_time_s (the linear glide under way).
     Carried between periods: phase_rad [S] (the fundamental's, radians), prev_amps [S, H]
@@ -55,6 +72,8 @@ class VoiceSlots:
         self.time_s = np.zeros(n)
         self.off_time_s = np.zeros(n)
         self.release_from = FrameControls(np.zeros(n), np.zeros((n, n_harmonics)), np.zeros((n, n_noise_bands)), np.ones(n))
+        self.morph = Morph(np.zeros(n, np.int64), np.zeros(n),
+                           FrameControls(np.zeros(n), np.zeros((n, n_harmonics)), np.zeros((n, n_noise_bands)), np.ones(n)))
         self.voice_stage = np.full(n, np.nan)
         self.stage = np.zeros(n)
         self.glide_from = np.zeros(n)
@@ -77,10 +96,10 @@ class VoiceSlots:
         return int(slot[0]) if slot.size else None
 
     def start(self, voice_id: int, tone: int, pitch_hz: float, velocity: float, voice_stage: float | None, stage: float,
-              onset: int, onset_s: float, noise_bands: np.ndarray, noise_level: float) -> int:
+              onset: int, onset_s: float, noise_bands: np.ndarray, noise_level: float, tone_b: int | None = None, weight_b: float = 0.0) -> int:
         """Start a voice in a free slot, stealing one if max_voices are sounding. Returns its slot.
 
-        velocity: 0..1. voice_stage: the voice's own stage, or None. stage: where its
+        tone_b, weight_b: a second tone blended in with weight 0..1 (None: none). velocity: 0..1. voice_stage: the voice's own stage, or None. stage: where its
         growth starts (its target now). onset: samples into the next period; onset_s: the
         same in seconds. noise_bands: [N] its learned bands at frame 0; noise_level: its
         noise gain at the next period start.
@@ -94,6 +113,7 @@ class VoiceSlots:
         self.active[v], self.dying[v], self.held[v] = True, False, True
         self.voice_id[v] = self.started[v] = voice_id
         self.tone[v], self.pitch_hz[v], self.velocity[v] = tone, pitch_hz, velocity
+        self.morph.tone_b[v], self.morph.weight_b[v] = (tone, 0.0) if tone_b is None else (tone_b, weight_b)
         self.time_s[v] = -onset_s
         self.onset[v] = onset
         self.expression[v] = 1.0
@@ -106,10 +126,14 @@ class VoiceSlots:
         self.prev_noise_level[v] = noise_level
         return v
 
-    def release(self, v: int, where: FrameControls) -> None:
-        """Note-off for the held voice in slot v; where: [1] rows, its controls now, which the release falls from."""
+    def release(self, v: int, where: FrameControls, where_b: FrameControls | None = None) -> None:
+        """Note-off for the held voice in slot v; where: [1] rows, its controls now, which the release falls from;
+        where_b: the same for its second tone (None: it has none)."""
         for store, value in zip(self.release_from, where):
             store[v] = value[0]
+        if where_b is not None:
+            for store, value in zip(self.morph.released_from_b, where_b):
+                store[v] = value[0]
         self.held[v] = False
         self.off_time_s[v] = self.time_s[v]
 
@@ -125,6 +149,11 @@ class VoiceSlots:
             self.expression[v] = expression
         if voice_stage is not None:
             self.voice_stage[v] = voice_stage
+
+    def retone(self, v: int, tone: int, tone_b: int, weight_b: float) -> None:
+        """The voice in slot v now blends tone and tone_b with weight_b (0..1) on tone_b: its pitch moved."""
+        self.tone[v] = tone
+        self.morph.tone_b[v], self.morph.weight_b[v] = tone_b, weight_b
 
     def free(self, slots: np.ndarray) -> None:
         """Slots whose voices have ended: [k] slot indices."""

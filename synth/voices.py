@@ -11,14 +11,18 @@ definition it reproduces; tests/synth/test_voices.py holds it there.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+from numpy.polynomial import chebyshev as C
 
+from .envelope import LOG_FLOOR
 from .oscillator import noise_power, voice_amplitudes
 
 
 _TINY = 1e-12
+_LN2 = math.log(2.0)
 
 
 @njit(cache=True, fastmath=True, inline="always")
@@ -156,6 +160,201 @@ def voice_controls(slots, t_s, tone, held, off_time_s, released_from, tab, ampli
             finished_out[i] = beyond_s >= tab.release_tail_s
 
 
+# -- Envelope transposition and morphing ------------------------------------------
+#
+# envelope.resample_envelope and envelope.blend_controls, per voice. A log and an exp
+# per harmonic per period: libm's are scalar calls (no SVML here), ~130 of them per
+# voice per period, as dear as a third of a voice's oscillator. Here both are bit
+# arithmetic and polynomials over whole rows, with no branch, division or call, so
+# they vectorise (side by side in one loop, a row of 64 logs cost a fifth of the
+# atanh series in (m - 1) / (m + 1), whose division and range test kept it scalar).
+
+
+def _log_polynomial() -> tuple:
+    """Coefficients c0 .. c10 of ln(m) for m in [1, 2] as a polynomial in x = 2m - 3, to 3e-9:
+    NumPy's Chebyshev fit, turned into powers of x for Horner's rule."""
+    m = np.linspace(1.0, 2.0, 4001)
+    return tuple(float(c) for c in C.cheb2poly(C.chebfit(2.0 * m - 3.0, np.log(m), 10)))
+
+
+_L0, _L1, _L2, _L3, _L4, _L5, _L6, _L7, _L8, _L9, _L10 = _log_polynomial()
+_LOG2_E = 1.0 / math.log(2.0)
+
+
+class Scratch(NamedTuple):
+    """Rows the envelope kernels work in, [H] each; bits views the same memory as floor,
+    mantissa the same as mantissa_bits (so a float's exponent and mantissa are read and written
+    as integers); index and frac: where each harmonic reads the row; envelope: its smoothed log."""
+
+    log_d: np.ndarray
+    floor: np.ndarray
+    bits: np.ndarray
+    mantissa_bits: np.ndarray
+    mantissa: np.ndarray
+    exponent: np.ndarray
+    index: np.ndarray
+    frac: np.ndarray
+    envelope: np.ndarray
+
+
+def scratch(n_harmonics: int) -> Scratch:
+    """A Scratch for rows of n_harmonics."""
+    floor, mantissa_bits = np.empty(n_harmonics), np.empty(n_harmonics, np.int64)
+    return Scratch(np.empty(n_harmonics), floor, floor.view(np.int64), mantissa_bits, mantissa_bits.view(np.float64), np.empty(n_harmonics),
+                   np.empty(n_harmonics, np.int64), np.empty(n_harmonics), np.empty(n_harmonics))
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _log_floor_row(d, out, w):  # pragma: no cover - compiled
+    """out[h] = ln(max(d[h], envelope.LOG_FLOOR)), to 3e-9 absolute. d, out: [H] float64; w: Scratch.
+
+    x = m * 2^e: e and m in [1, 2) are read from x's bits, ln x = e ln 2 + ln m.
+    """
+    n = d.shape[0]
+    for h in range(n):
+        w.floor[h] = max(d[h], LOG_FLOOR)
+    for h in range(n):
+        b = w.bits[h]
+        w.exponent[h] = ((b >> 52) & 0x7FF) - 1023
+        w.mantissa_bits[h] = (b & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000
+    for h in range(n):
+        x = 2.0 * w.mantissa[h] - 3.0
+        out[h] = w.exponent[h] * _LN2 + (_L0 + x * (_L1 + x * (_L2 + x * (_L3 + x * (_L4 + x * (_L5 + x * (_L6 + x * (_L7 + x * (_L8 + x * (_L9 + x * _L10))))))))))
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _exp_row(x, n, out, w):  # pragma: no cover - compiled
+    """out[h] = exp(x[h]) for h < n, to 2e-7 relative, for x within -700..700.
+
+    x, out: [H] float64 (may be the same array); w: Scratch. exp(x) = 2^k 2^r, k the
+    nearest whole number to x / ln 2 (its bits build 2^k), |r| <= 1/2, 2^r by Taylor's
+    series to degree 6.
+    """
+    for h in range(n):
+        y = x[h] * _LOG2_E
+        k = math.floor(y + 0.5)
+        r = (y - k) * _LN2
+        out[h] = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))))
+        w.mantissa_bits[h] = (np.int64(k) + 1023) << 52
+    for h in range(n):
+        out[h] *= w.mantissa[h]
+
+
+@njit(cache=True, fastmath=True)
+def _resample_row(d, ratio, out, w):  # pragma: no cover - compiled
+    """out = envelope.resample_envelope(d[None], [ratio])[0] (to 1e-6); d, out: [H] distinct arrays; w: Scratch."""
+    n = d.shape[0]
+    if ratio == 1.0 or n == 1:
+        for h in range(n):
+            out[h] = d[h]
+        return
+    total = 0.0
+    for h in range(n):
+        total += d[h]
+    log_d, envelope = w.log_d, w.envelope
+    _log_floor_row(d, log_d, w)
+    envelope[0] = 0.5 * (log_d[0] + log_d[1])  # envelope.smoothed_log
+    for h in range(1, n - 1):
+        envelope[h] = (log_d[h - 1] + log_d[h] + log_d[h + 1]) * (1.0 / 3.0)
+    envelope[n - 1] = 0.5 * (log_d[n - 2] + log_d[n - 1])
+    # Harmonics 1 .. inside read the envelope; those past it lie above its last harmonic.
+    inside = n if ratio <= 1.0 else min(int(n / ratio), n)
+    while inside > 0 and inside * ratio > n:  # rounding: the definition decides
+        inside -= 1
+    while inside < n and (inside + 1) * ratio <= n:
+        inside += 1
+    top = n - 1.0
+    for h in range(inside):  # where each harmonic reads: apart from the gather below, so both vectorise
+        p = min(max((h + 1) * ratio - 1.0, 0.0), top)
+        lo = min(int(p), n - 2)
+        w.index[h] = lo
+        w.frac[h] = p - lo
+    for h in range(inside):  # the envelope at each harmonic's place, and the harmonic's own fine structure
+        lo = w.index[h]
+        out[h] = envelope[lo] + w.frac[h] * (envelope[lo + 1] - envelope[lo]) + (log_d[h] - envelope[h])
+    last = envelope[n - 1]
+    for h in range(inside, n):
+        out[h] = last + (log_d[h] - envelope[h])
+    _exp_row(out, n, out, w)
+    for h in range(inside, n):
+        q = n / ((h + 1) * ratio)
+        q2 = q * q
+        out[h] *= q2 * q2  # FALL_OFF_POWER: 4
+    after = 0.0
+    for h in range(n):
+        after += out[h]
+    scale = total / after if after > 0.0 else 0.0
+    for h in range(n):
+        out[h] *= scale
+
+
+@njit(cache=True, fastmath=True)
+def envelope_controls(slots, t_s, tone, held, off_time_s, pitch_hz, tone_f0_hz, morph, tab, work,
+                      amplitude, distribution, noise, f0_ratio, finished):  # pragma: no cover - compiled
+    """Voices' controls with the envelope kept in hertz and neighbouring tones morphed, in place.
+
+    On entry amplitude [V], distribution [V, H], noise [V, N], f0_ratio [V] and
+    finished [V] hold voice_controls of each slot's first tone (tone) at t_s [V] s.
+    morph: voice_slots.Morph (tone_b, weight_b, released_from_b per slot); work: Scratch. A slot
+    with weight_b > 0 and a second tone also takes that tone's controls at its own
+    position (voice_controls with tone_b and released_from_b); each tone's
+    distribution is resampled at pitch_hz / its f0 (tone_f0_hz [T] Hz) and the two
+    blended (envelope.blend_controls); it has finished when each part with weight has.
+    A slot with one tone is resampled alone (envelope.resample_envelope), skipped at a
+    ratio of 1.
+    """
+    n = slots.shape[0]
+    n_harmonics = distribution.shape[1]
+    n_bands = noise.shape[1]
+    tone_b, weight_b = morph.tone_b, morph.weight_b
+    m = 0
+    for i in range(n):
+        v = slots[i]
+        if weight_b[v] > 0.0 and tone_b[v] != tone[v]:
+            m += 1
+    which = np.empty(m, np.int64)
+    slots_b = np.empty(m, np.int64)
+    t_b = np.empty(m)
+    j = 0
+    for i in range(n):
+        v = slots[i]
+        if weight_b[v] > 0.0 and tone_b[v] != tone[v]:
+            which[j], slots_b[j], t_b[j] = i, v, t_s[i]
+            j += 1
+    amplitude_b = np.empty(m)
+    distribution_b = np.empty((m, n_harmonics))
+    noise_b = np.empty((m, n_bands))
+    f0_ratio_b = np.empty(m)
+    finished_b = np.empty(m, np.bool_)
+    if m:
+        voice_controls(slots_b, t_b, tone_b, held, off_time_s, morph.released_from_b, tab, amplitude_b, distribution_b, noise_b, f0_ratio_b, finished_b)
+    row_a = np.empty(n_harmonics)
+    row_b = np.empty(n_harmonics)
+    j = 0
+    for i in range(n):
+        v = slots[i]
+        ratio_a = pitch_hz[v] / tone_f0_hz[tone[v]]
+        if j < m and which[j] == i:
+            w = weight_b[v]
+            _resample_row(distribution[i], ratio_a, row_a, work)
+            _resample_row(distribution_b[j], pitch_hz[v] / tone_f0_hz[tone_b[v]], row_b, work)
+            amp_a, amp_b = amplitude[i], amplitude_b[j]
+            blended = amp_a * (1.0 - w) + amp_b * w
+            scale = 1.0 / max(blended, _TINY)
+            for h in range(n_harmonics):
+                distribution[i, h] = ((1.0 - w) * amp_a * row_a[h] + w * amp_b * row_b[h]) * scale
+            amplitude[i] = blended
+            for b in range(n_bands):
+                noise[i, b] = (1.0 - w) * noise[i, b] + w * noise_b[j, b]
+            f0_ratio[i] = (1.0 - w) * f0_ratio[i] + w * f0_ratio_b[j]
+            finished[i] = (finished[i] or w >= 1.0) and finished_b[j]
+            j += 1
+        elif ratio_a != 1.0:
+            _resample_row(distribution[i], ratio_a, row_a, work)
+            for h in range(n_harmonics):
+                distribution[i, h] = row_a[h]
+
+
 @njit(cache=True)
 def stage_target(v, tone, voice_stage, tone_stage, global_stage):  # pragma: no cover - compiled
     """The stage slot v heads for: its own if set (not NaN), else its tone's, else the global one.
@@ -221,6 +420,7 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
                    voice_stage, tone_stage, global_stage, glide_s, stage, glide_from, glide_to, glide_elapsed_s, glide_time_s,
                    onset, time_s, phase_rad, prev_amps, prev_noise, prev_noise_level,
                    gain, harmonic_mix, noise_mix, equal_level, noise_rate_gain, taper_start, max_boost, out_band_hz, train_band_hz,
+                   envelope, morph, work,
                    phase_out, omega_out, amp_start_out, amp_end_out, n_active_out, onset_out, power_out, silent_out):  # pragma: no cover - compiled
     """Advance the voices in slots by one period of `period` samples; say what the oscillator and noise play.
 
@@ -232,6 +432,9 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     (the values at the next period's start). gain, harmonic_mix, noise_mix: linear;
     equal_level: the level mode is "equal"; noise_rate_gain: linear; taper_start: a
     fraction of Nyquist; max_boost: linear; out_band_hz: [B] Hz; train_band_hz: Hz.
+    envelope: the transposition keeps each tone's envelope in hertz and morphs a slot's
+    two tones (render_params "envelope"); else it moves the harmonics with the pitch, as
+    recorded ("harmonics"). morph: voice_slots.Morph, each slot's second tone; work: Scratch.
 
     Writes, per voice i: phase_out [V] radians at sample 0 of the period (a new voice's
     phase is 0 at its onset), omega_out [V] radians per sample, amp_start_out and
@@ -240,11 +443,13 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     noise filter's power response, added to. silent_out [V] bool: the voice ends with
     this period (it was fading, or has ended), so its slot is freed.
 
-    Reproduces, in order: voice_controls at the period's end, advance_glides,
+    Reproduces, in order: voice_controls at the period's end (then, with envelope,
+    envelope_controls), advance_glides,
     oscillator.voice_amplitudes (on loudness velocity * expression * gain, 0 once silent,
     times harmonic_mix), the phase anchoring, and oscillator.noise_power on the bands and
     noise gain at the period's start; the new noise gain is growth.noise_gain(stage) *
-    loudness * noise_rate_gain * noise_mix. tests/synth/test_voices.py holds it to those.
+    loudness * noise_rate_gain * noise_mix (noise_power's ratio is 1 with envelope: the bands
+    stay in hertz). tests/synth/test_voices.py and test_envelope.py hold it to those.
     """
     n = slots.shape[0]
     n_bands = prev_noise.shape[1]
@@ -257,6 +462,8 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     noise = np.empty((n, n_bands))
     f0_ratio = np.empty(n)
     voice_controls(slots, t_end_s, tone, held, off_time_s, released_from, tab, amplitude, distribution, noise, f0_ratio, silent_out)
+    if envelope:
+        envelope_controls(slots, t_end_s, tone, held, off_time_s, pitch_hz, tone_f0_hz, morph, tab, work, amplitude, distribution, noise, f0_ratio, silent_out)
     stage_now = np.empty(n)
     advance_glides(slots, tone, voice_stage, tone_stage, global_stage, glide_s, period_s, stage, glide_from, glide_to, glide_elapsed_s, glide_time_s, stage_now)
     freq_hz = np.empty(n)
@@ -282,7 +489,7 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
         onset[v] = 0
         for h in range(n_harmonics):
             prev_amps[v, h] = amp_end_out[i, h]
-        ratio[i] = pitch_hz[v] / tone_f0_hz[tone[v]]
+        ratio[i] = 1.0 if envelope else pitch_hz[v] / tone_f0_hz[tone[v]]  # envelope: the noise bands stay in hertz
         level[i] = prev_noise_level[v]
     # Each period's noise is filtered with the bands at its start; those at its end serve the next.
     noise_power(prev_noise, slots, ratio, level, out_band_hz, train_band_hz, power_out)

@@ -28,7 +28,7 @@ def files(bank_dir):
 
 def example_args(command, client, files):
     """A valid argument list for command, every optional argument included."""
-    strings = {"TONE": "mid", "PATH": str(files / "bank"), "SCL": "quarter.scl", "KBM": "a440.kbm"}
+    strings = {"TONE": "mid", "PATH": str(files / "bank"), "SCL": "quarter.scl", "KBM": "a440.kbm", "MODE": "harmonics"}
     numbers = {"KEY": 60, "VELOCITY": 100, "ID": 7, "HZ": 220.0, "STAGE": 5.5, "GLIDE_S": 0.01, "FLAG": 1, "PORT": client.port,
                "GAIN_DB": -6.0, "MIX": 0.5, "RATE_HZ": 1.0}
     return [strings[a.name] if a.type == "s" else numbers[a.name] for a in command.args]
@@ -124,6 +124,8 @@ def test_wrong_types_and_bad_values_fail(in_process, client, files, address, nam
 
     if arg.type == "s":
         expect_fail(client, address, *with_value(3), match="must be a string")
+        if arg.choices:
+            expect_fail(client, address, *with_value("sideways"), match=f"{arg.name} must be one of {', '.join(arg.choices)}")
         return
     expect_fail(client, address, *with_value("five"), match="must be a number")
     expect_fail(client, address, *with_value(float("nan")), match="finite")

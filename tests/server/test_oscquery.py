@@ -58,7 +58,9 @@ def check_rows(tree: dict, n_harmonics: int) -> None:
         assert node["UNIT"] == [a.unit for a in c.args]
         assert len(node["RANGE"]) == len(c.args)
         for arg, value_range in zip(c.args, node["RANGE"]):
-            if arg.low is None:
+            if arg.choices:
+                assert value_range == {"VALS": list(arg.choices)}
+            elif arg.low is None:
                 assert value_range == {}
             else:
                 assert value_range == {"MIN": arg.low, "MAX": arg.high_value(bounds)}, (c.address, arg.name)

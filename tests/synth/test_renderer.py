@@ -50,7 +50,9 @@ def test_equal_level_mode_keeps_rms_across_stages(bank):
 
 
 def test_nothing_appears_at_or_above_nyquist_at_high_pitch(bank):
-    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    # transpose "harmonics": the tone's harmonics 2 and 3 move up to 14 and 21 kHz (kept in hertz, its
+    # band-limited envelope would hold nothing there)
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(transpose="harmonics"))
     r.note_on(1, 7000.0, 1.0, stage=64)  # harmonics 2 and 3 sit below Nyquist, 4+ would alias
     audio = r.render(SR)[4800:]
     freqs, db = spectrum_db(audio)
@@ -308,7 +310,9 @@ def test_a_timed_note_on_starts_on_its_exact_sample(bank):
 
 
 def test_set_voice_moves_pitch_and_expression(bank):
-    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw"))
+    # transpose "harmonics": the tone's own harmonic 1 at either pitch (with "envelope" its level at
+    # stage 1 would follow the envelope and the neighbour tone it blends at 250 Hz)
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw", transpose="harmonics"))
     voice = r.note_on(1, 200.0, 1.0, stage=1)
     before = r.render(SR // 2)[SR // 4:]
     r.set_voice(voice, pitch_hz=250.0, expression=0.5)

@@ -6,7 +6,8 @@ import pytest
 from grower.synth import growth
 from grower.synth.bank import BankHeader, ToneEntry, load_bank, write_bank
 from grower.synth.tone_table import RELEASE_TAIL_S, FrameControls, ToneTable
-from grower.synth.voices import advance_glides, exp_negative, interpolate_rows, stage_target, voice_controls
+from grower.synth.voice_slots import Morph
+from grower.synth.voices import advance_glides, exp_negative, interpolate_rows, scratch, stage_target, voice_controls
 
 
 def random_bank(directory, n_harmonics=8, n_bands=5):
@@ -37,6 +38,12 @@ def random_bank(directory, n_harmonics=8, n_bands=5):
         items.append((entry, arrays))
     write_bank(directory, BankHeader(sample_rate=22050, hop_size=128, n_harmonics=n_harmonics, n_noise_bands=n_bands), items)
     return load_bank(directory)
+
+
+def no_morph(n_slots, n_harmonics, n_bands, tone=None):
+    """A Morph in which no slot has a second tone (transpose "harmonics" ignores it anyway)."""
+    tone = np.zeros(n_slots, np.int64) if tone is None else tone
+    return Morph(tone.copy(), np.zeros(n_slots), FrameControls(np.zeros(n_slots), np.zeros((n_slots, n_harmonics)), np.zeros((n_slots, n_bands)), np.ones(n_slots)))
 
 
 def test_voice_controls_equal_the_attack_loop_decay_and_release_definition(tmp_path):
@@ -244,7 +251,7 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
                    got["voice_stage"], tone_stage, global_stage, glide_s, got["stage"], got["glide_from"], got["glide_to"],
                    got["glide_elapsed_s"], got["glide_time_s"], got["onset"], got["time_s"], got["phase_rad"], got["prev_amps"],
                    got["prev_noise"], got["prev_noise_level"], gain, harmonic_mix, noise_mix, True, noise_rate_gain,
-                   TAPER_START_FRACTION, MAX_EQUAL_BOOST, out_band_hz, train_band_hz, *out.values())
+                   TAPER_START_FRACTION, MAX_EQUAL_BOOST, out_band_hz, train_band_hz, False, no_morph(n_slots, h, n_bands), scratch(h), *out.values())
     assert 0 < silent.sum() < n and 0 < (out["onset"] > 0).sum() and (out["n_active"] < h).any()  # every case shows
     np.testing.assert_array_equal(out["silent"], silent)
     np.testing.assert_array_equal(out["onset"], state["onset"][slots])
