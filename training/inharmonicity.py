@@ -1,0 +1,107 @@
+"""A tone's inharmonicity B and its true f0, measured from its partials' peaks.
+
+A stiff string's partial k sounds at ``k * f0 * sqrt(1 + B k^2)``
+(``grower.synth.controls.partial_ratios``). B is not learned by the spectral
+loss: gradients through sinusoid frequencies are notoriously poor (the loss is
+flat once a partial misses its peak by more than a bin). It is measured here,
+once per tone, before training: the partials' frequencies from one long
+high-resolution spectrum (``grower.synth.spectral.partial_frequencies_hz``),
+then ``(f_k / k)^2 = f0^2 + f0^2 B k^2``, which is a straight line in k^2, fitted
+by weighted least squares (a few lines of NumPy; no library fits this model).
+
+B is kept only where it is clearly measured: at least three standard errors
+above 0, stretching the partials audibly (MIN_STRETCH_CENTS at partial 12),
+and far more than the partials scatter about the fit; otherwise the tone is harmonic (B = 0) and its f0 is left as the pitch
+tracker read it, so harmonic instruments train and play exactly as before.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from grower.synth.controls import MAX_INHARMONICITY
+from grower.synth.spectral import partial_frequencies_hz
+
+MAX_PARTIALS = 32  # partials measured; enough to pin B, few enough to stay clear of the noise
+MIN_PARTIALS = 5  # fewer clear partials than this say nothing about B
+MIN_STRETCH_CENTS = 5.0  # a B that moves partial 12 less than this (B < 4e-5) is too close to harmonic to tell from a wobbling pitch
+SIGNIFICANCE = 3.0  # standard errors B must stand above 0
+MIN_STRETCH_OVER_SCATTER = 5.0  # the stretch at the highest partial fitted, over the partials' scatter about the fit (a flute's vibrato scatters them)
+WINDOW_S = 1.0  # the longest stretch of audio measured (finer peaks, but a one-shot decays)
+
+
+@dataclass(frozen=True)
+class InharmonicityFit:
+    """What the partials say. f0_hz: Hz, the fitted fundamental (the tracker's when B is 0);
+    inharmonicity: B, 0 when not clearly measured; raw_inharmonicity, raw_stderr: the fit's B
+    and its standard error before that decision; n_partials: partials the fit used."""
+
+    f0_hz: float
+    inharmonicity: float
+    raw_inharmonicity: float
+    raw_stderr: float
+    n_partials: int
+
+
+def stretch_cents(inharmonicity: float, partial: int = 12) -> float:
+    """Cents partial `partial` sits above partial * f0 for inharmonicity B."""
+    return 1200.0 * math.log2(math.sqrt(1.0 + inharmonicity * partial * partial))
+
+
+def fit_partials(freqs_hz: np.ndarray, levels_db: np.ndarray) -> tuple[float, float, float, float, np.ndarray]:
+    """Weighted least squares of (f_k / k)^2 = a + b k^2 over the partials found.
+
+    freqs_hz, levels_db: [n_partials] (NaN where none was found), partial k at index k - 1.
+    Returns (f0_hz = sqrt(a), B = b / a, B's standard error, the partials' robust deviation
+    from the fit in cents, used [n_partials] bool).
+    Residuals of (f_k / k)^2 are relative pitch errors, so unweighted they count each
+    partial's cents alike; real strings fit the model only roughly, and weak partials are
+    measured worst (a weak 14th partial once pulled partial 1 three cents flat), so each is
+    weighted by the square root of its linear level. Refitted twice without partials more
+    than 3 robust deviations (median |cents| x 1.48, at least 1 cent) off the fit before.
+    """
+    k = np.arange(1, freqs_hz.shape[0] + 1, dtype=np.float64)
+    used = np.isfinite(freqs_hz) & np.isfinite(levels_db)
+    a = b = stderr = deviation = math.nan
+    for _ in range(3):
+        if used.sum() < MIN_PARTIALS:
+            return math.nan, math.nan, math.nan, math.nan, used
+        x, y = k[used] ** 2, (freqs_hz[used] / k[used]) ** 2
+        w = 10.0 ** (levels_db[used] / 40.0)
+        design = np.stack([np.ones_like(x), x], axis=1) * np.sqrt(w)[:, None]
+        (a, b), *_ = np.linalg.lstsq(design, y * np.sqrt(w), rcond=None)
+        residual = y * np.sqrt(w) - design @ np.array([a, b])
+        dof = max(x.shape[0] - 2, 1)
+        covariance = np.linalg.inv(design.T @ design) * (residual @ residual / dof)
+        stderr = math.sqrt(max(covariance[1, 1], 0.0)) / a
+        cents = 1200.0 * np.log2(freqs_hz / (k * np.sqrt(np.maximum(a + b * k * k, 1e-12))))
+        deviation = 1.4826 * float(np.median(np.abs(cents[used])))
+        used = used & (np.abs(cents) <= max(3.0 * deviation, 1.0))
+    return math.sqrt(a), b / a, stderr, deviation, used
+
+
+def estimate_inharmonicity(audio: np.ndarray, f0_hz: float, sample_rate: int, n_partials: int = MAX_PARTIALS) -> InharmonicityFit:
+    """B and the true f0 of a steady (or early, for a one-shot) stretch of a tone.
+
+    audio: [n_samples] linear at sample_rate Hz, at most WINDOW_S of it is used (from the
+    start); f0_hz: the pitch tracker's f0 over it, Hz (within a quarter semitone).
+    n_partials: at most this many partials, and none above 95 % of Nyquist.
+    """
+    audio = np.asarray(audio[: int(WINDOW_S * sample_rate)], np.float64)
+    n = int(min(n_partials, MAX_PARTIALS, 0.95 * 0.5 * sample_rate / f0_hz))
+    harmonic = InharmonicityFit(f0_hz, 0.0, 0.0, math.inf, 0)
+    if n < MIN_PARTIALS or audio.shape[0] < 8 * sample_rate / f0_hz:
+        return harmonic
+    freqs_hz, levels_db = partial_frequencies_hz(audio, f0_hz, sample_rate, n)
+    fitted_f0_hz, b, stderr, deviation, used = fit_partials(freqs_hz, levels_db)
+    if not math.isfinite(b):
+        return harmonic
+    highest = int(np.flatnonzero(used)[-1]) + 1
+    clear = (b > SIGNIFICANCE * stderr and stretch_cents(b) >= MIN_STRETCH_CENTS
+             and stretch_cents(b, highest) >= MIN_STRETCH_OVER_SCATTER * deviation)
+    if not clear:
+        return InharmonicityFit(f0_hz, 0.0, b, stderr, int(used.sum()))
+    return InharmonicityFit(fitted_f0_hz, float(min(b, MAX_INHARMONICITY)), b, stderr, int(used.sum()))
