@@ -68,8 +68,8 @@ def note_file(path: Path, program: int, key: int, hold_s: float, total_s: float,
 
 
 def render_note(name: str, hold_s: float = 3.0, total_s: float = 4.0, sample_rate: int = 22050, lead_in_s: float = 0.0,
-                velocity: int = 100) -> np.ndarray:
-    """[n_samples] float32 mono at sample_rate: instrument `name` of INSTRUMENTS, its key held hold_s.
+                velocity: int = 100, key: int | None = None) -> np.ndarray:
+    """[n_samples] float32 mono at sample_rate: instrument `name` of INSTRUMENTS, its key (or MIDI `key`) held hold_s.
 
     The render starts lead_in_s before the note-on and lasts total_s (plus the
     silence fluidsynth adds at the end). Raises RuntimeError saying why when
@@ -78,7 +78,8 @@ def render_note(name: str, hold_s: float = 3.0, total_s: float = 4.0, sample_rat
     reason = unavailable()
     if reason is not None:
         raise RuntimeError(reason)
-    program, key, _ = INSTRUMENTS[name]
+    program, own_key, _ = INSTRUMENTS[name]
+    key = own_key if key is None else key
     with tempfile.TemporaryDirectory() as tmp:
         midi_path, wav_path = Path(tmp) / "note.mid", Path(tmp) / "note.wav"
         note_file(midi_path, program, key, hold_s, total_s, lead_in_s, velocity)

@@ -18,7 +18,7 @@ import librosa
 import numpy as np
 
 from .config import FeatureConfig
-from .inharmonicity import estimate_inharmonicity
+from .inharmonicity import MAX_PITCH_WOBBLE_CENTS, estimate_inharmonicity
 from .segment import segment, sound_span
 from .tone_file import ToneFileError
 
@@ -127,11 +127,13 @@ def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_
     check()
     harmonic_amps, peak_hz = harmonic_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_harmonics)
     f0_hz = fill_unvoiced(refine_f0(f0_hz, harmonic_amps, peak_hz, sr, n_fft), voiced)
+    harmonic_amps, _ = harmonic_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_harmonics)
+    _reject_missing_fundamental(harmonic_amps[voiced], median_f0)  # on the harmonic grid: a chord's partials could pass for a stretch
     f0_hz, inharmonicity = stretched_f0(audio, f0_hz, voiced, config, n_harmonics)
     ratios = np.arange(1, n_harmonics + 1) * np.sqrt(1.0 + inharmonicity * np.arange(1, n_harmonics + 1) ** 2.0)  # controls.partial_ratios
     check()
-    harmonic_amps, _ = harmonic_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_harmonics, ratios)
-    _reject_missing_fundamental(harmonic_amps[voiced], median_f0)
+    if inharmonicity > 0:
+        harmonic_amps, _ = harmonic_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_harmonics, ratios)
     noise_mags = noise_floor_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_noise_bands, ratios)
 
     segments = segment(harmonic_amps, noise_mags, f0_hz, sr / hop)
@@ -162,7 +164,8 @@ def stretched_f0(audio: np.ndarray, f0_hz: np.ndarray, voiced: np.ndarray, confi
 
     audio: [n_samples] trimmed, frame 0 at its onset; f0_hz: [n_frames] the tracker's f0;
     voiced: [n_frames] bool. B is measured over inharmonicity.WINDOW_S from STRETCH_FROM_S
-    on (a one-shot's partials are strongest early). A tracker reads a stretched tone's
+    on (a one-shot's partials are strongest early), and only where the pitch holds steady
+    there (90 % of its frames within MAX_PITCH_WOBBLE_CENTS of their median). A tracker reads a stretched tone's
     pitch as a compromise between its partials (flat of them); where B is kept, the track
     is scaled so that its median over that window is the fitted f0. A harmonic tone
     (B = 0) keeps the tracker's f0 untouched, so it trains exactly as before.
@@ -176,6 +179,9 @@ def stretched_f0(audio: np.ndarray, f0_hz: np.ndarray, voiced: np.ndarray, confi
     if not window_voiced.any():
         return f0_hz, 0.0
     tracked_hz = float(np.median(f0_hz[frames][window_voiced]))
+    wobble_cents = float(np.percentile(np.abs(1200.0 * np.log2(f0_hz[frames][window_voiced] / tracked_hz)), 90))
+    if wobble_cents > MAX_PITCH_WOBBLE_CENTS:
+        return f0_hz, 0.0  # vibrato smears the upper partials' peaks by as many cents as it swings: no stretch can be told from it
     fit = estimate_inharmonicity(audio[start:], tracked_hz, sr, n_harmonics)
     if fit.inharmonicity == 0.0:
         return f0_hz, 0.0

@@ -11,7 +11,9 @@ by weighted least squares (a few lines of NumPy; no library fits this model).
 
 B is kept only where it is clearly measured: at least three standard errors
 above 0, stretching the partials audibly (MIN_STRETCH_CENTS at partial 12),
-and far more than the partials scatter about the fit; otherwise the tone is harmonic (B = 0) and its f0 is left as the pitch
+and far more than the partials scatter about the fit, and only on a steady
+pitch (features.stretched_f0: vibrato smears a partial's peak by as many
+cents as it swings, enough to fake a stretch); otherwise the tone is harmonic (B = 0) and its f0 is left as the pitch
 tracker read it, so harmonic instruments train and play exactly as before.
 """
 
@@ -30,6 +32,7 @@ MIN_PARTIALS = 5  # fewer clear partials than this say nothing about B
 MIN_STRETCH_CENTS = 5.0  # a B that moves partial 12 less than this (B < 4e-5) is too close to harmonic to tell from a wobbling pitch
 SIGNIFICANCE = 3.0  # standard errors B must stand above 0
 MIN_STRETCH_OVER_SCATTER = 5.0  # the stretch at the highest partial fitted, over the partials' scatter about the fit (a flute's vibrato scatters them)
+MAX_PITCH_WOBBLE_CENTS = 2.0  # a pitch that swings more (vibrato; measured: GM piano 0.4, GM flute 4, bowed example 12) is not measured
 WINDOW_S = 1.0  # the longest stretch of audio measured (finer peaks, but a one-shot decays)
 
 
