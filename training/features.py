@@ -156,7 +156,7 @@ def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_
     )
 
 
-STRETCH_FROM_S = 0.05  # the inharmonicity is measured from this long after the onset (past a strike's transient) ...
+STRETCH_FROM_S = 0.15  # the inharmonicity is measured from this long after the onset, past a strike's pitch transient
 
 
 def stretched_f0(audio: np.ndarray, f0_hz: np.ndarray, voiced: np.ndarray, config: FeatureConfig, n_harmonics: int) -> tuple[np.ndarray, float]:
@@ -165,10 +165,14 @@ def stretched_f0(audio: np.ndarray, f0_hz: np.ndarray, voiced: np.ndarray, confi
     audio: [n_samples] trimmed, frame 0 at its onset; f0_hz: [n_frames] the tracker's f0;
     voiced: [n_frames] bool. B is measured over inharmonicity.WINDOW_S from STRETCH_FROM_S
     on (a one-shot's partials are strongest early), and only where the pitch holds steady
-    there (90 % of its frames within MAX_PITCH_WOBBLE_CENTS of their median). A tracker reads a stretched tone's
-    pitch as a compromise between its partials (flat of them); where B is kept, the track
-    is scaled so that its median over that window is the fitted f0. A harmonic tone
-    (B = 0) keeps the tracker's f0 untouched, so it trains exactly as before.
+    there (its frames' median distance from their median pitch at most
+    MAX_PITCH_WOBBLE_CENTS). Where B is kept, the tone plays at one pitch, the fit's f0
+    (anchored on the fundamental: inharmonicity.fit_partials): a tracker reads a
+    stretched tone as a compromise between its partials, and frame by frame it jitters by
+    several cents at a strike (GM piano C3: -2.3..+7.6 cents, 5-95 %, in its first second,
+    most at the attack, where the upper partials are loudest), which put the rendered
+    partials 8-12 six cents sharp of the recording's. A harmonic tone (B = 0) keeps the
+    tracker's f0 untouched, so it trains exactly as before.
     """
     if not config.stretch:
         return f0_hz, 0.0
@@ -179,13 +183,13 @@ def stretched_f0(audio: np.ndarray, f0_hz: np.ndarray, voiced: np.ndarray, confi
     if not window_voiced.any():
         return f0_hz, 0.0
     tracked_hz = float(np.median(f0_hz[frames][window_voiced]))
-    wobble_cents = float(np.percentile(np.abs(1200.0 * np.log2(f0_hz[frames][window_voiced] / tracked_hz)), 90))
+    wobble_cents = float(np.median(np.abs(1200.0 * np.log2(f0_hz[frames][window_voiced] / tracked_hz))))
     if wobble_cents > MAX_PITCH_WOBBLE_CENTS:
         return f0_hz, 0.0  # vibrato smears the upper partials' peaks by as many cents as it swings: no stretch can be told from it
     fit = estimate_inharmonicity(audio[start:], tracked_hz, sr, n_harmonics)
     if fit.inharmonicity == 0.0:
         return f0_hz, 0.0
-    return f0_hz * (fit.f0_hz / tracked_hz), fit.inharmonicity
+    return np.full_like(f0_hz, fit.f0_hz), fit.inharmonicity
 
 
 def periodicity(audio: np.ndarray, f0_hz: np.ndarray, sample_rate: int, frame_length: int, hop_size: int) -> np.ndarray:
