@@ -284,7 +284,7 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
         cycles_out[i] = cycles[v]
         reached = phase + omega * period
         phase_rad[v] = reached % (2.0 * math.pi)
-        cycles[v] += round((reached - phase_rad[v]) / (2.0 * math.pi))  # the turns the wrap took, counted whole
+        cycles[v] += math.floor((reached - phase_rad[v]) * (0.5 / math.pi) + 0.5)  # the turns the wrap took, counted whole
         onset[v] = 0
         for h in range(n_harmonics):
             prev_amps[v, h] = amp_end_out[i, h]
