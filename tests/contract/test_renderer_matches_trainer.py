@@ -55,7 +55,7 @@ def test_the_renderer_matches_the_trainers_synthesis(tmp_path, write_tone):
 def test_the_renderer_matches_the_trainers_synthesis_of_a_stretched_tone(tmp_path):
     import soundfile
 
-    from ..training.test_inharmonicity import stretched_tone
+    from ..conftest import stretched_tone
 
     (tmp_path / "tones").mkdir()
     soundfile.write(str(tmp_path / "tones" / "s.wav"), stretched_tone(180.0, 5e-4, duration_s=1.2, decay_s=6.0), 22050)

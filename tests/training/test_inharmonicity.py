@@ -8,23 +8,9 @@ from grower.training.config import FeatureConfig
 from grower.training.features import analyse
 from grower.training.inharmonicity import estimate_inharmonicity, stretch_cents
 
-from ..conftest import harmonic_tone
+from ..conftest import harmonic_tone, stretched_tone
 
 SR = 22050
-
-
-def stretched_tone(f0_hz, b, duration_s=1.5, n_partials=30, decay_s=None, noise=1e-3, seed=0, sample_rate=SR):
-    """Partial k at k f0 sqrt(1 + B k^2), amplitude 1/k, random phases; optionally decaying (a struck string)."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(duration_s * sample_rate)) / sample_rate
-    audio = np.zeros_like(t)
-    for k in range(1, n_partials + 1):
-        f_hz = k * f0_hz * np.sqrt(1 + b * k * k)
-        if f_hz < 0.45 * sample_rate:
-            envelope = 1.0 if decay_s is None else np.exp(-t * k / decay_s)
-            audio += envelope * np.sin(2 * np.pi * f_hz * t + rng.uniform(0, 2 * np.pi)) / k
-    audio += noise * rng.standard_normal(t.shape)
-    return (0.5 * audio / np.abs(audio).max()).astype(np.float32)
 
 
 @pytest.mark.parametrize("f0_hz,b", [(110.0, 1e-4), (261.6, 3e-4), (440.0, 8e-4), (196.0, 5e-5)])
