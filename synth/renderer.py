@@ -24,6 +24,10 @@ oscillator per block and the controls per period gives the dearest callback
 the same cost as the second (one period's controls plus 64 samples of
 oscillator), the average less, and the same output at every block size.
 
+Voices of a stretched tone (inharmonicity B > 0, partial k at k sqrt(1 + B k^2)
+times the pitch) play through ``oscillator.render_stretched_partials``; every
+other voice through ``render_partials``, as before, bit for bit.
+
 A voice plays its tone's learned control trajectory (``tone_table``) at its own
 pitch: the attack, then, while the note is held, the sustain region looped (a
 crossfade or ping-pong loop, as the bank says) for a sustain tone, or the
