@@ -380,3 +380,20 @@ def test_k_blocks_equal_one_long_render_with_stretched_tones(tmp_path, block):
         return np.concatenate(out)
 
     np.testing.assert_array_equal(play(block), play(30000))
+
+
+def test_a_stretched_tone_held_30_s_and_bent_has_no_clicks_and_keeps_its_partials(tmp_path):
+    from grower.synth.held_note import click_count
+    from grower.synth.synthetic_bank import make_bank
+
+    b = 8e-4
+    bank = make_bank(tmp_path / "stiff", [("mid", 200.0, 2.0, 0.0)], inharmonicity={"mid": b})
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    voice = r.note_on(0, 900.0, 1.0)
+    first = r.render(20 * SR)
+    r.set_voice(voice, pitch_hz=1000.0)
+    audio = np.concatenate([first, r.render(11 * SR)])[SR:]
+    level = rms_db(audio, SR // 10)
+    assert level.max() - level.min() < 1.5
+    assert click_count(audio, SR) == 0
+    assert np.nanmax(np.abs(measured_cents(audio[-SR:], 1000.0, b, n_partials=8))) < 0.3  # 28,000 turns in
