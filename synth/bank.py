@@ -34,6 +34,9 @@ plays its recorded decay up to ``release_start_s`` and decays on from there at
 onset_s <= attack_end_s <= sustain_start_s < sustain_end_s <= release_start_s.
 Banks written before these fields existed load as sustain tones with a
 ping-pong loop, attack_end_s = sustain_start_s and release_start_s = sustain_end_s.
+A tone's ``inharmonicity`` B (0 <= B <= controls.MAX_INHARMONICITY) stretches
+its partials: partial k sounds at k f0 sqrt(1 + B k^2). Banks without it are
+harmonic (B = 0).
 
 Every bank is validated before it is accepted, whole: the format version
 first, then every field of ``bank.json`` (type, finiteness, range) and every
@@ -59,6 +62,7 @@ import numpy as np
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
+from .controls import MAX_INHARMONICITY
 from .file_kind import file_kind
 
 BANK_FORMAT_VERSION = 1
@@ -103,6 +107,7 @@ class ToneEntry:
     onset_s: float = 0.0  # where the tone's sound starts
     attack_end_s: float | None = None  # where the attack has settled; None: sustain_start_s
     release_start_s: float | None = None  # where the release (a one-shot: the decay's continuation) starts; None: sustain_end_s
+    inharmonicity: float = 0.0  # B: partial k sounds at k f0 sqrt(1 + B k^2) (controls.partial_ratios); 0: harmonic
 
     def __post_init__(self):
         if self.attack_end_s is None:
@@ -357,7 +362,7 @@ def _tone_label(raw, index: int) -> str:
     return name if isinstance(name, str) and name else f"tone {index}"
 
 
-_ENTRY_OPTIONAL = ("envelope", "loop", "loop_crossfade_s", "onset_s", "attack_end_s", "release_start_s")
+_ENTRY_OPTIONAL = ("envelope", "loop", "loop_crossfade_s", "onset_s", "attack_end_s", "release_start_s", "inharmonicity")
 
 
 def _parse_entry(raw, header: BankHeader) -> ToneEntry:
@@ -383,6 +388,7 @@ def _parse_entry(raw, header: BankHeader) -> ToneEntry:
         onset_s=_finite(raw, "onset_s") if "onset_s" in raw else 0.0,
         attack_end_s=_finite(raw, "attack_end_s") if "attack_end_s" in raw else None,
         release_start_s=_finite(raw, "release_start_s") if "release_start_s" in raw else None,
+        inharmonicity=_finite(raw, "inharmonicity") if "inharmonicity" in raw else 0.0,
     )
     if not isinstance(entry.sha256, str) or not _SHA256.match(entry.sha256):
         raise _Invalid(f"sha256 must be 64 lowercase hex digits, not {_short(entry.sha256)}")
@@ -417,6 +423,8 @@ def _parse_entry(raw, header: BankHeader) -> ToneEntry:
                            f"not {entry.loop_crossfade_s!r}")
     elif entry.loop_crossfade_s != 0:
         raise _Invalid(f"loop_crossfade_s must be 0 for a {entry.loop} loop, not {entry.loop_crossfade_s!r}")
+    if not 0.0 <= entry.inharmonicity <= MAX_INHARMONICITY:
+        raise _Invalid(f"inharmonicity must be within 0..{MAX_INHARMONICITY:g}, not {entry.inharmonicity!r}")
     _check_relative_path(entry.file)
     return entry
 

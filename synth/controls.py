@@ -10,6 +10,11 @@ A tone is described, frame by frame, by three controls:
   response of the noise filter, bands spaced linearly from 0 Hz to the
   Nyquist frequency of the rate the tone was trained at.
 
+Each tone also has one constant, its inharmonicity ``B`` (0 for a harmonic
+tone): partial k sounds at ``k * f0 * sqrt(1 + B k^2)``, the stiff-string
+model of piano tuning (and DDSP's inharmonic synthesiser). Harmonic k of the
+distribution is partial k, wherever it sits.
+
 Control frame ``m`` sits at sample ``m * hop_size``; between frames the
 harmonic controls are interpolated linearly. Noise frame ``m`` covers samples
 ``[m * hop_size, (m + 1) * hop_size)`` and is filtered by frame ``m``'s
@@ -40,6 +45,20 @@ def harmonic_numbers(n_harmonics: int, like):
     return xp.arange(1, n_harmonics + 1, dtype=like.dtype, device=getattr(like, "device", None))
 
 
+MAX_INHARMONICITY = 1e-3  # B above this is no string we know (piano bass strings reach ~5e-4)
+
+
+def partial_ratios(n_harmonics: int, inharmonicity, like):
+    """Each partial's frequency over f0: k * sqrt(1 + B k^2) for k = 1 .. n_harmonics.
+
+    inharmonicity: B, a scalar or an array [..., 1] (>= 0, dimensionless; 0 is harmonic).
+    Returns [n_harmonics] for a scalar B, else [..., n_harmonics], in ``like``'s namespace and dtype.
+    """
+    xp = array_namespace(like)
+    k = harmonic_numbers(n_harmonics, like)
+    return k * xp.sqrt(1.0 + inharmonicity * k * k)
+
+
 def nyquist_taper(freq_hz, sample_rate: float):
     """Gain in [0, 1] that fades partials out as they approach Nyquist.
 
@@ -54,19 +73,25 @@ def nyquist_taper(freq_hz, sample_rate: float):
     return 0.5 - 0.5 * xp.cos(math.pi * position)
 
 
-def harmonic_amplitudes(amplitude, harmonic_distribution, f0_hz, sample_rate: float, normalize: bool = True):
+def harmonic_amplitudes(amplitude, harmonic_distribution, f0_hz, sample_rate: float, normalize: bool = True, inharmonicity=0.0):
     """Per-harmonic linear amplitudes from the controls.
 
     amplitude: [..., n_frames, 1] linear.
     harmonic_distribution: [..., n_frames, n_harmonics] non-negative.
     f0_hz: [..., n_frames, 1] Hz.
+    inharmonicity: B, a scalar or [..., 1, 1]; the taper acts at the partials' real
+    frequencies f0 * partial_ratios.
     Returns [..., n_frames, n_harmonics] linear amplitudes, tapered towards
     ``sample_rate``'s Nyquist. With ``normalize`` the tapered distribution is
     rescaled to sum to 1, so the total amplitude is kept when partials are cut.
     """
     xp = array_namespace(harmonic_distribution)
     n_harmonics = harmonic_distribution.shape[-1]
-    freqs_hz = f0_hz * harmonic_numbers(n_harmonics, harmonic_distribution)
+    if isinstance(inharmonicity, (int, float)) and inharmonicity == 0:
+        ratios = harmonic_numbers(n_harmonics, harmonic_distribution)
+    else:
+        ratios = partial_ratios(n_harmonics, inharmonicity, harmonic_distribution)
+    freqs_hz = f0_hz * ratios
     distribution = harmonic_distribution * nyquist_taper(freqs_hz, sample_rate)
     if normalize:
         distribution = distribution / (xp.sum(distribution, axis=-1, keepdims=True) + 1e-7)
@@ -96,24 +121,30 @@ def upsample_frames(frames, hop_size: int):
 # -- Harmonic oscillator ---------------------------------------------------------
 
 
-def harmonic_signal(phase_rad, amplitudes):
-    """Sum of harmonics of one fundamental phase.
+def harmonic_signal(phase_rad, amplitudes, ratios=None):
+    """Sum of partials of one fundamental phase.
 
-    phase_rad: [..., n_samples] radians, the fundamental's phase (any range;
-      keep it wrapped to [0, 2 pi) so float32 stays exact for 64 harmonics).
+    phase_rad: [..., n_samples] radians, the fundamental's phase. Harmonic (ratios
+      None): any range; keep it wrapped to [0, 2 pi) so float32 stays exact for 64
+      harmonics. Stretched: unwrapped (fundamental_phase(..., wrap=False)), in float64.
     amplitudes: [..., n_samples, n_harmonics] linear.
-    Returns [..., n_samples]: sum over k of amplitudes[..., k-1] * sin(k * phase).
+    ratios: None (harmonic: 1, 2, ..) or [..., 1, n_harmonics] from partial_ratios.
+    Returns [..., n_samples]: sum over k of amplitudes[..., k-1] * sin(ratio_k * phase).
     """
     xp = array_namespace(amplitudes)
-    k = harmonic_numbers(amplitudes.shape[-1], amplitudes)
-    return xp.sum(amplitudes * xp.sin(phase_rad[..., None] * k), axis=-1)
+    if ratios is None:
+        k = harmonic_numbers(amplitudes.shape[-1], amplitudes)
+        return xp.sum(amplitudes * xp.sin(phase_rad[..., None] * k), axis=-1)
+    phases = xp.remainder(phase_rad[..., None] * ratios, 2.0 * math.pi)
+    return xp.sum(amplitudes * xp.astype(xp.sin(phases), amplitudes.dtype), axis=-1)
 
 
-def harmonic_signal_framewise(phase_rad, frame_amplitudes, hop_size: int):
-    """harmonic_signal(phase_rad, upsample_frames(frame_amplitudes, hop_size)), computed per frame.
+def harmonic_signal_framewise(phase_rad, frame_amplitudes, hop_size: int, ratios=None):
+    """harmonic_signal(phase_rad, upsample_frames(frame_amplitudes, hop_size), ratios), computed per frame.
 
-    phase_rad: [..., (n_frames - 1) * hop_size] radians.
+    phase_rad: [..., (n_frames - 1) * hop_size] radians, as harmonic_signal takes it.
     frame_amplitudes: [..., n_frames, n_harmonics] linear, at control frames.
+    ratios: None (harmonic) or [..., 1, n_harmonics] from partial_ratios.
     Returns [..., (n_frames - 1) * hop_size].
 
     Within a frame the amplitude ramps linearly, so the sum over harmonics is
@@ -126,7 +157,17 @@ def harmonic_signal_framewise(phase_rad, frame_amplitudes, hop_size: int):
     n_frames, n_harmonics = frame_amplitudes.shape[-2], frame_amplitudes.shape[-1]
     k = harmonic_numbers(n_harmonics, frame_amplitudes)
     phase = xp.reshape(phase_rad, lead + (n_frames - 1, hop_size))
-    sines = xp.sin(phase[..., None] * k)  # [..., n_frames - 1, hop, n_harmonics]
+    if ratios is None:
+        sines = xp.sin(phase[..., None] * k)  # [..., n_frames - 1, hop, n_harmonics]
+    else:
+        # Stretched partials need the unwrapped phase times a non-integer ratio. Each
+        # frame's start is taken modulo 2 pi in float64 ([..., n_frames - 1, 1, H], small),
+        # and the phase gone since it (a few cycles) is exact enough in float32.
+        start = phase[..., :1]
+        ratios = ratios[..., None, :, :]  # [..., 1, 1, n_harmonics]
+        anchor = xp.astype(xp.remainder(start[..., None] * ratios, 2.0 * math.pi), frame_amplitudes.dtype)
+        since = xp.astype(phase - start, frame_amplitudes.dtype)
+        sines = xp.sin(anchor + since[..., None] * xp.astype(ratios, frame_amplitudes.dtype))
     ends = xp.stack([frame_amplitudes[..., :-1, :], frame_amplitudes[..., 1:, :]], axis=-1)  # [..., n_frames - 1, n_harmonics, 2]
     partial = xp.matmul(sines, ends)  # [..., n_frames - 1, hop, 2]
     ramp = xp.arange(hop_size, dtype=frame_amplitudes.dtype, device=getattr(frame_amplitudes, "device", None)) / hop_size
@@ -134,13 +175,14 @@ def harmonic_signal_framewise(phase_rad, frame_amplitudes, hop_size: int):
     return xp.reshape(out, lead + ((n_frames - 1) * hop_size,))
 
 
-def fundamental_phase(f0_hz, sample_rate: float, phase0_rad=0.0):
+def fundamental_phase(f0_hz, sample_rate: float, phase0_rad=0.0, wrap: bool = True):
     """Running phase of a fundamental; state passes in and out explicitly.
 
     f0_hz: [..., n_samples] Hz at audio rate.
     phase0_rad: scalar or [...] radians, the phase before the first sample.
     Returns (phase_rad [..., n_samples] wrapped to [0, 2 pi), phase_out_rad [...]),
-    where phase_out_rad is the phase to pass to the next call.
+    where phase_out_rad is the phase to pass to the next call. wrap=False leaves
+    both unwrapped (stretched partials multiply it by non-integer ratios).
     Use float64 for long signals: the running sum loses precision in float32.
     """
     xp = array_namespace(f0_hz)
@@ -148,6 +190,8 @@ def fundamental_phase(f0_hz, sample_rate: float, phase0_rad=0.0):
     offset_rad = phase0_rad[..., None] if hasattr(phase0_rad, "shape") else phase0_rad
     unwrapped = xp.cumulative_sum(increments, axis=-1) + offset_rad
     phase_rad = unwrapped - increments  # sample n plays the phase reached before it
+    if not wrap:
+        return phase_rad, unwrapped[..., -1]
     phase_rad = xp.remainder(phase_rad, 2.0 * math.pi)
     phase_out_rad = xp.remainder(unwrapped[..., -1], 2.0 * math.pi)
     return phase_rad, phase_out_rad

@@ -69,7 +69,7 @@ def note_file(path: Path, program: int, key: int, hold_s: float, total_s: float,
 
 def render_note(name: str, hold_s: float = 3.0, total_s: float = 4.0, sample_rate: int = 22050, lead_in_s: float = 0.0,
                 velocity: int = 100, key: int | None = None) -> np.ndarray:
-    """[n_samples] float32 mono at sample_rate: instrument `name` of INSTRUMENTS, its key (or `key`) held hold_s.
+    """[n_samples] float32 mono at sample_rate: instrument `name` of INSTRUMENTS, its key (or MIDI `key`) held hold_s.
 
     The render starts lead_in_s before the note-on and lasts total_s (plus the
     silence fluidsynth adds at the end). Raises RuntimeError saying why when

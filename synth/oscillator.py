@@ -132,6 +132,76 @@ def render_partials(out, phase_rad, omega_rad, amp_start, amp_end, n_active, ons
                 c[n] = cv * c4[n] - sv * s4[n]
 
 
+# -- Stretched partials ------------------------------------------------------------
+#
+# A stretched tone's partial k turns at ratio_k = k sqrt(1 + B k^2) times the
+# fundamental (controls.partial_ratios), a non-integer multiple: it cannot be the
+# fundamental's phasor to a power, nor follow from its phase wrapped to [0, 2 pi).
+# Its own phasor is anchored every period from the fundamental's unwrapped phase,
+# phase_rad + 2 pi cycles (cycles: the whole turns before it, a float64 integer), as
+# ratio_k phase_rad + 2 pi frac(ratio_k cycles), so the anchor stays exact for hours,
+# and stepped in float64 across the period as the fundamental is above. Only voices
+# of stretched tones come here; render_partials plays every other voice as before.
+
+
+@njit(cache=True, fastmath=True)
+def render_stretched_partials(out, phase_rad, cycles, omega_rad, inharmonicity, amp_start, amp_end, n_active, onset, first_sample, period):  # pragma: no cover - compiled
+    """Add the voices with inharmonicity > 0 into out: samples first_sample .. first_sample + len(out) of a period.
+
+    As render_partials (out, phase_rad, omega_rad, amp_start, amp_end, n_active, onset,
+    first_sample, period), plus cycles: [V] float64 whole turns of each fundamental
+    before phase_rad (the unwrapped phase at sample 0 is phase_rad + 2 pi cycles), and
+    inharmonicity: [V] B; voices with B = 0 are skipped. Harmonic k plays at
+    k sqrt(1 + B k^2) times the fundamental's frequency and phase: with one frame per
+    period, controls.harmonic_signal_framewise with controls.partial_ratios.
+    Every sample comes out bit for bit the same whatever span renders it.
+    """
+    n_out = out.shape[0]
+    stop = first_sample + n_out
+    first_block = first_sample - first_sample % LANE
+    n_blocks = -(-(stop - first_block) // LANE)
+    skip = first_sample - first_block
+    wave = np.empty(n_blocks * LANE)  # one partial's sine, from first_block on
+    ramp = np.empty(n_out)
+    lane_c = np.empty(LANE)
+    lane_s = np.empty(LANE)
+    two_pi = 2.0 * math.pi
+    for v in range(amp_start.shape[0]):
+        m = n_active[v]
+        first = onset[v]
+        b_v = inharmonicity[v]
+        if b_v <= 0.0 or m == 0 or first >= stop:
+            continue
+        for n in range(n_out):
+            ramp[n] = max(first_sample + n - first, 0)
+        inv = 1.0 / (period - first)
+        for h in range(m):
+            a0 = float(amp_start[v, h]) if first == 0 else 0.0
+            d0 = (float(amp_end[v, h]) - a0) * inv
+            if a0 == 0.0 and d0 == 0.0:
+                continue
+            k = h + 1.0
+            ratio = k * math.sqrt(1.0 + b_v * k * k)
+            omega = omega_rad[v] * ratio
+            turns = ratio * cycles[v]
+            anchor = ratio * phase_rad[v] + two_pi * (turns - math.floor(turns))
+            cw, sw = math.cos(omega), math.sin(omega)
+            pc, ps = 1.0, 0.0
+            for i in range(LANE):
+                lane_c[i], lane_s[i] = pc, ps
+                pc, ps = pc * cw - ps * sw, pc * sw + ps * cw
+            step_c, step_s = pc, ps
+            bc, bs = math.cos(anchor), math.sin(anchor)
+            for j in range(0, first_block, LANE):
+                bc, bs = bc * step_c - bs * step_s, bc * step_s + bs * step_c
+            for b in range(n_blocks):
+                for i in range(LANE):
+                    wave[b * LANE + i] = bc * lane_s[i] + bs * lane_c[i]
+                bc, bs = bc * step_c - bs * step_s, bc * step_s + bs * step_c
+            for n in range(n_out):
+                out[n] += np.float32((a0 + ramp[n] * d0) * wave[skip + n])
+
+
 # -- Per-voice controls ------------------------------------------------------------
 #
 # The same arithmetic as growth.harmonic_gains, growth.equal_level_scale and
@@ -141,10 +211,12 @@ def render_partials(out, phase_rad, omega_rad, amp_start, amp_end, n_active, ons
 
 
 @njit(cache=True, fastmath=True)
-def voice_amplitudes(amplitude, distribution, stage, freq_hz, loudness, equal_level, sample_rate, taper_start, max_boost, prev_amps, amps_out, n_active_out):  # pragma: no cover - compiled
+def voice_amplitudes(amplitude, distribution, stage, freq_hz, loudness, equal_level, sample_rate, taper_start, max_boost, prev_amps, amps_out, n_active_out,
+                     inharmonicity):  # pragma: no cover - compiled
     """Grown, levelled, tapered harmonic amplitudes for V voices.
 
-    amplitude, stage, freq_hz, loudness: [V]; distribution, prev_amps: [V, H].
+    amplitude, stage, freq_hz, loudness, inharmonicity (B): [V]; distribution, prev_amps: [V, H].
+    A stretched voice (B > 0) is tapered at its partials' real frequencies, k sqrt(1 + B k^2) freq_hz.
     Writes amps_out [V, H] float32 (amplitude * level * loudness * d_k * gain_k * taper_k)
     and n_active_out [V] (one past the highest harmonic sounding now or before).
     Reproduces growth.harmonic_gains (gain_k), growth.equal_level_scale (level, when
@@ -166,6 +238,12 @@ def voice_amplitudes(amplitude, distribution, stage, freq_hz, loudness, equal_le
         else:
             level = 1.0
         base = amplitude[v] * level * loudness[v]
+        if inharmonicity[v] > 0.0:  # stretched: rare, so a plain loop with a cosine per partial
+            for h in range(n_harmonics):
+                position = min(max((nyquist - f_k(freq_hz[v], h + 1.0, inharmonicity[v])) / width, 0.0), 1.0)
+                amps_out[v, h] = base * distribution[v, h] * min(max(stage[v] - h, 0.0), 1.0) * (0.5 - 0.5 * math.cos(math.pi * position))
+            _last_sounding(v, amps_out, prev_amps, n_active_out)
+            continue
         # The taper is 1 below its band, a raised cosine inside and 0 at or above Nyquist:
         # find the band's harmonics first, so the loops either side are plain and vectorise,
         # and a cosine is taken only inside it (8192 of them a period cost 0.1 ms).
@@ -189,11 +267,23 @@ def voice_amplitudes(amplitude, distribution, stage, freq_hz, loudness, equal_le
             amps_out[v, h] = base * distribution[v, h] * min(max(stage[v] - h, 0.0), 1.0) * (0.5 - 0.5 * math.cos(math.pi * position))
         for h in range(z, n_harmonics):
             amps_out[v, h] = 0.0
-        last = 0
-        for h in range(n_harmonics):
-            if amps_out[v, h] > 0 or prev_amps[v, h] > 0:
-                last = h + 1
-        n_active_out[v] = last
+        _last_sounding(v, amps_out, prev_amps, n_active_out)
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def f_k(freq_hz, k, inharmonicity):  # pragma: no cover - compiled
+    """Partial k's frequency, Hz: controls.partial_ratios times freq_hz."""
+    return freq_hz * k * math.sqrt(1.0 + inharmonicity * k * k)
+
+
+@njit(cache=True, inline="always")
+def _last_sounding(v, amps_out, prev_amps, n_active_out):  # pragma: no cover - compiled
+    """n_active_out[v]: one past the highest harmonic sounding now or before."""
+    last = 0
+    for h in range(amps_out.shape[1]):
+        if amps_out[v, h] > 0 or prev_amps[v, h] > 0:
+            last = h + 1
+    n_active_out[v] = last
 
 
 @njit(cache=True, fastmath=True)

@@ -24,6 +24,10 @@ oscillator per block and the controls per period gives the dearest callback
 the same cost as the second (one period's controls plus 64 samples of
 oscillator), the average less, and the same output at every block size.
 
+Voices of a stretched tone (inharmonicity B > 0, partial k at k sqrt(1 + B k^2)
+times the pitch) play through ``oscillator.render_stretched_partials``; every
+other voice through ``render_partials``, as before, bit for bit.
+
 A voice plays its tone's learned control trajectory (``tone_table``) at its own
 pitch: the attack, then, while the note is held, the sustain region looped (a
 crossfade or ping-pong loop, as the bank says) for a sustain tone, or the
@@ -54,7 +58,7 @@ from .envelope import morph_pair, morph_weight, nearer_tone
 from .events import EventQueue
 from .growth import MAX_EQUAL_BOOST, noise_gain
 from .noise_filter import filter_period, impulse_response_basis
-from .oscillator import render_partials
+from .oscillator import render_partials, render_stretched_partials
 from .render_params import RenderParams, checked
 from .tone_table import FrameControls, ToneTable
 from .voice_slots import SPARE_SLOTS, VoiceSlots
@@ -131,6 +135,12 @@ class Renderer:
         self.period_amp_start = np.zeros((n_slots, self.n_harmonics), np.float32)
         self.period_amp_end = np.zeros((n_slots, self.n_harmonics), np.float32)
         self.period_n_active = np.zeros(n_slots, np.int64)
+        self.period_cycles = np.zeros(n_slots)
+        # Voices of stretched tones (B > 0) play through render_stretched_partials: render_partials
+        # sees them with no harmonics. A harmonic bank never needs either, and plays as it always did.
+        self.period_harmonic_active = np.zeros(n_slots, np.int64) if self.table.inharmonicity.any() else self.period_n_active
+        self.period_inharmonicity = np.zeros(n_slots)
+        self.period_stretched = False  # any stretched voice this period
         self.period_onset = np.zeros(n_slots, np.int64)
         self.period_silent = np.zeros(n_slots, bool)
         self.period_power = np.zeros(self.n_out_bands)  # the summed noise filter's power response
@@ -364,7 +374,11 @@ class Renderer:
             if self.period_voices:
                 n = self.period_voices
                 render_partials(span, self.period_phase_rad[:n], self.period_omega_rad[:n], self.period_amp_start[:n],
-                                self.period_amp_end[:n], self.period_n_active[:n], self.period_onset[:n], self.position, period)
+                                self.period_amp_end[:n], self.period_harmonic_active[:n], self.period_onset[:n], self.position, period)
+                if self.period_stretched:
+                    render_stretched_partials(span, self.period_phase_rad[:n], self.period_cycles[:n], self.period_omega_rad[:n],
+                                              self.period_inharmonicity[:n], self.period_amp_start[:n], self.period_amp_end[:n],
+                                              self.period_n_active[:n], self.period_onset[:n], self.position, period)
             span += self.period_noise[self.position:self.position + take]
             self.position += take
             done += take
@@ -400,12 +414,17 @@ class Renderer:
         advance_voices(v, period, float(sr), self.table.arrays, self.table.f0_hz, self.n_harmonics,
                        s.tone, s.held, s.dying, s.off_time_s, s.release_from, s.pitch_hz, s.velocity, s.expression,
                        s.voice_stage, self.tone_stage, float(p.global_stage), float(p.glide_s), s.stage, s.glide_from, s.glide_to,
-                       s.glide_elapsed_s, s.glide_time_s, s.onset, s.time_s, s.phase_rad, s.prev_amps, s.prev_noise, s.prev_noise_level,
+                       s.glide_elapsed_s, s.glide_time_s, s.onset, s.time_s, s.phase_rad, s.cycles, s.prev_amps, s.prev_noise, s.prev_noise_level,
                        float(p.gain), float(p.harmonic_mix), float(p.noise_mix), p.level_mode == "equal", float(self.noise_rate_gain),
                        dsp.TAPER_START_FRACTION, MAX_EQUAL_BOOST, self.out_band_hz, float(self.train_band_hz),
                        p.transpose == "envelope", s.morph, self.envelope_work,
-                       self.period_phase_rad[:n], self.period_omega_rad[:n], self.period_amp_start[:n], self.period_amp_end[:n],
+                       self.period_phase_rad[:n], self.period_cycles[:n], self.period_omega_rad[:n], self.period_amp_start[:n], self.period_amp_end[:n],
                        self.period_n_active[:n], self.period_onset[:n], power, silent)
+        if self.period_harmonic_active is not self.period_n_active:  # a bank with stretched tones
+            stretch = self.period_inharmonicity[:n]
+            np.take(self.table.inharmonicity, s.tone[v], out=stretch)
+            np.copyto(self.period_harmonic_active[:n], np.where(stretch > 0, 0, self.period_n_active[:n]))
+            self.period_stretched = bool(stretch.any())
         self.period_noise = self._noise_period(np.sqrt(power))
         if silent.any():
             s.free(v[silent])

@@ -75,3 +75,83 @@ def harmonic_centroid_hz(audio: np.ndarray, f0_hz: float, sample_rate: int, n_ha
     """
     amplitudes = 10.0 ** (harmonic_levels_db(audio, f0_hz, sample_rate, n_harmonics) / 20.0)
     return float(np.sum(f0_hz * np.arange(1, n_harmonics + 1) * amplitudes) / np.sum(amplitudes))
+
+
+def partial_frequencies_hz(audio: np.ndarray, f0_hz: float, sample_rate: int, n_partials: int,
+                           floor_db: float = -60.0, prominence_db: float = 20.0) -> tuple[np.ndarray, np.ndarray]:
+    """Frequency and level of partials 1..n_partials, from one long high-resolution spectrum.
+
+    audio: [n_samples] linear, a stretch where the partials hold steady (the longer,
+    the finer: 1 s resolves 0.05 Hz on a clear peak). f0_hz: roughly the fundamental,
+    within a quarter of a semitone. Returns (freqs_hz [n_partials] Hz, levels_db
+    [n_partials] dB re the strongest), NaN where no clear peak stands (more than
+    -floor_db below the strongest, less than prominence_db above the median of its
+    search range: a noise floor's ripple, at the edge of that range, or at Nyquist).
+
+    Blackman window zero-padded to 4x, the peak refined by a parabola through the log
+    magnitudes of its bin and neighbours. Partials are found in order: partial k is
+    searched within a fifth of f0 of where the fit so far, (f_j / j)^2 = a + b j^2
+    (the stiff string's f_j = j f0 sqrt(1 + B j^2)), puts it, so stretched partials
+    far from k * f0 are still found.
+    """
+    audio = np.asarray(audio, np.float64)
+    n_fft = 4 * (1 << int(np.ceil(np.log2(max(audio.shape[-1], 16)))))
+    spectrum = np.abs(np.fft.rfft(audio * np.blackman(audio.shape[-1]), n_fft))
+    log_mag = np.log(spectrum + 1e-30)
+    bin_hz = sample_rate / n_fft
+    freqs = np.full(n_partials, np.nan)
+    logs = np.full(n_partials, -np.inf)
+    half = max(int(0.2 * f0_hz / bin_hz), 2)
+    for k in range(1, n_partials + 1):
+        found = np.isfinite(freqs)
+        j = np.flatnonzero(found) + 1
+        if j.size >= 3:
+            a, b = np.polyfit(j**2.0, (freqs[found] / j) ** 2, 1)[::-1]
+            predicted = k * np.sqrt(max(a + b * k * k, 1e-12))
+        elif j.size:
+            predicted = k * np.mean(freqs[found] / j)
+        else:
+            predicted = k * f0_hz
+        centre = int(round(predicted / bin_hz))
+        if centre + half + 1 >= log_mag.shape[0]:
+            break
+        lo = max(centre - half, 1)
+        peak = lo + int(np.argmax(log_mag[lo:centre + half + 1]))
+        if peak in (lo, centre + half):
+            continue  # the range's edge: a slope, not a peak
+        if log_mag[peak] - np.median(log_mag[lo:centre + half + 1]) < prominence_db * np.log(10.0) / 20.0:
+            continue  # the noise floor's ripple
+        left, mid, right = log_mag[peak - 1:peak + 2]
+        curvature = left - 2 * mid + right
+        offset = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
+        freqs[k - 1] = (peak + offset) * bin_hz
+        logs[k - 1] = mid - 0.25 * (left - right) * offset
+    levels_db = 20.0 / np.log(10.0) * (logs - np.max(logs)) if np.isfinite(logs).any() else np.full(n_partials, np.nan)
+    weak = ~(levels_db >= floor_db)
+    freqs[weak] = np.nan
+    levels_db[weak] = np.nan
+    return freqs, levels_db
+
+
+def onset_sample(audio: np.ndarray, below_peak_db: float = 40.0) -> int:
+    """The first sample of audio [n_samples] within below_peak_db of its peak: where a note starts."""
+    magnitude = np.abs(np.asarray(audio))
+    return int(np.argmax(magnitude >= magnitude.max() * 10.0 ** (-below_peak_db / 20.0)))
+
+
+def partial_comparison(reference: np.ndarray, reference_rate: int, estimate: np.ndarray, estimate_rate: int, f0_hz: float,
+                       n_partials: int = 16, from_s: float = 0.05, length_s: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """How an estimate's partials sit against a reference's: (cents [n_partials], level_error_db [n_partials]).
+
+    reference, estimate: [n_samples] linear, at their own rates (Hz), each measured by
+    partial_frequencies_hz over length_s from from_s after its own onset (onset_sample).
+    cents: 1200 log2(estimate's partial k / reference's); level_error_db: the estimate's
+    level minus the reference's, both relative to their strongest partial. NaN where either
+    has no clear peak. f0_hz: roughly the fundamental, Hz.
+    """
+    measured = []
+    for audio, rate in ((reference, reference_rate), (estimate, estimate_rate)):
+        start = onset_sample(audio) + int(from_s * rate)
+        measured.append(partial_frequencies_hz(audio[start:start + int(length_s * rate)], f0_hz, rate, n_partials, floor_db=-80.0))
+    (ref_hz, ref_db), (est_hz, est_db) = measured
+    return 1200.0 * np.log2(est_hz / ref_hz), est_db - ref_db

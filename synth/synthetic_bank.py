@@ -9,6 +9,7 @@ instead, each at its own known rate (:func:`one_shot_arrays`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ def one_shot_arrays(f0_hz: float, duration_s: float, noise: float, decay_db_per_
 
 def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: int = 64, n_noise_bands: int = 64,
               amplitude: float = 0.3, sustain_s: tuple[float, float] = (0.2, 0.3), band_limited: bool = True,
-              loop: str = "ping-pong", crossfade_s: float = 0.0, one_shot: dict | None = None) -> Bank:
+              loop: str = "ping-pong", crossfade_s: float = 0.0, one_shot: dict | None = None, inharmonicity: dict | None = None) -> Bank:
     """Write a bank of steady tones into directory (created) and load it.
 
     tones: [(name, f0_hz, duration_s, noise)]. fading: amplitude falls 0.5 -> 0.05
@@ -72,6 +73,7 @@ def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: i
     looped as loop says ("ping-pong", or "crossfade" over crossfade_s).
     one_shot: {name: (decay_db_per_s, release_s)} for tones that are one-shots instead
     (:func:`one_shot_arrays`): their decaying body runs from 0.01 s to release_s before the end.
+    inharmonicity: {name: B} for tones whose partials are stretched (the rest are harmonic).
     """
     items = []
     one_shot = one_shot or {}
@@ -91,6 +93,8 @@ def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: i
                           duration_s=duration_s, sustain_start_s=sustain_s[0], sustain_end_s=duration_s - sustain_s[1],
                           n_frames=n_frames, file=f"tones/{name}.safetensors", loop=loop, loop_crossfade_s=crossfade_s if loop == "crossfade" else 0.0)
         items.append((entry, arrays))
+    stretched = inharmonicity or {}
+    items = [(replace(entry, inharmonicity=stretched.get(entry.name, 0.0)), arrays) for entry, arrays in items]
     write_bank(directory, BankHeader(sample_rate=SAMPLE_RATE, hop_size=HOP_SIZE, n_harmonics=n_harmonics, n_noise_bands=n_noise_bands), items)
     return load_bank(directory)
 

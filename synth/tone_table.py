@@ -70,6 +70,7 @@ class ToneArrays(NamedTuple):
     ref_amps [T, H] (amplitude * distribution), ref_amplitude, ref_level, ref_f0_ratio [T],
     ref_distribution [T, H], ref_noise [T, N]. frame_rate_hz: frames per second;
     release_tail_s, release_tail_nepers_per_s: RELEASE_TAIL_S and its fade rate.
+    inharmonicity: [T] each tone's B (partial k at k sqrt(1 + B k^2) times the pitch; 0: harmonic).
     """
 
     amplitude: np.ndarray
@@ -95,6 +96,7 @@ class ToneArrays(NamedTuple):
     frame_rate_hz: float
     release_tail_s: float
     release_tail_nepers_per_s: float
+    inharmonicity: np.ndarray
 
 
 def frame_level(amplitude: np.ndarray, distribution: np.ndarray, noise: np.ndarray) -> np.ndarray:
@@ -107,7 +109,7 @@ def frame_level(amplitude: np.ndarray, distribution: np.ndarray, noise: np.ndarr
 class ToneTable:
     """A bank's tones as concatenated float64 control tables, with each tone's segments.
 
-    names: [n_tones]; f0_hz: [n_tones] Hz; n_frames, offset: [n_tones] the frames of
+    names: [n_tones]; f0_hz: [n_tones] Hz; inharmonicity: [n_tones] B; n_frames, offset: [n_tones] the frames of
     tone t are rows offset[t] .. offset[t] + n_frames[t] - 1; sustain: [n_tones, 2] the
     sustain region in frames (at least 2 frames long, within the tone);
     frame_rate_hz: frames per second; train_sample_rate: Hz, the rate the bank was trained
@@ -122,6 +124,7 @@ class ToneTable:
         self.n_frames = np.array([t.entry.n_frames for t in tones])
         self.offset = np.concatenate([[0], np.cumsum(self.n_frames)[:-1]])
         self.f0_hz = np.array([t.entry.f0_hz for t in tones])
+        self.inharmonicity = np.array([t.entry.inharmonicity for t in tones], np.float64)
         last = (self.n_frames - 1).astype(np.float64)
         self.sustain = np.array([[t.entry.sustain_start_s, t.entry.sustain_end_s] for t in tones]) * fr
         self.sustain[:, 1] = np.maximum(self.sustain[:, 1], self.sustain[:, 0] + 2.0)
@@ -153,7 +156,7 @@ class ToneTable:
             self.amplitude, self.distribution, self.noise, self.f0_ratio, self.level, self.offset.astype(np.int64), self.n_frames.astype(np.int64),
             self.sustain, self.crossfade, self.one_shot, self.release_start, self.silent_after_s, self.decay, self.noise_decay,
             self.ref_amps, ref.amplitude, ref.distribution, ref.noise, ref.f0_ratio, self.ref_level, float(fr),
-            RELEASE_TAIL_S, RELEASE_TAIL_DB * to_nepers / RELEASE_TAIL_S,
+            RELEASE_TAIL_S, RELEASE_TAIL_DB * to_nepers / RELEASE_TAIL_S, self.inharmonicity,
         )
 
     def _silent_after_s(self) -> np.ndarray:

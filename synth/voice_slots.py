@@ -51,7 +51,9 @@ class VoiceSlots:
       blends in, its weight, and its controls at note-off.
     Growth, [S]: voice_stage (NaN: follow the tone's or the global stage), stage (now),
       glide_from, glide_to, glide_elapsed_s, glide_time_s (the linear glide under way).
-    Carried between periods: phase_rad [S] (the fundamental's, radians), prev_amps [S, H]
+    Carried between periods: phase_rad [S] (the fundamental's, radians), cycles [S] (float64
+      whole turns of the fundamental before phase_rad: stretched partials need the unwrapped
+      phase), prev_amps [S, H]
       float32 (harmonic amplitudes at the period start), prev_noise [S, N] (learned bands at
       the period start), prev_noise_level [S] (the noise gain at the period start).
     """
@@ -81,6 +83,7 @@ class VoiceSlots:
         self.glide_elapsed_s = np.zeros(n)
         self.glide_time_s = np.zeros(n)
         self.phase_rad = np.zeros(n)
+        self.cycles = np.zeros(n)
         self.prev_amps = np.zeros((n, n_harmonics), np.float32)
         self.prev_noise = np.zeros((n, n_noise_bands))
         self.prev_noise_level = np.zeros(n)
@@ -121,6 +124,7 @@ class VoiceSlots:
         self.stage[v] = self.glide_from[v] = self.glide_to[v] = stage
         self.glide_elapsed_s[v] = self.glide_time_s[v] = 0.0
         self.phase_rad[v] = 0.0
+        self.cycles[v] = 0.0
         self.prev_amps[v] = 0.0  # every onset ramps up from silence over its first period
         self.prev_noise[v] = noise_bands
         self.prev_noise_level[v] = noise_level

@@ -418,17 +418,18 @@ def interpolate_rows(table, index_lo, index_hi, weight, out):  # pragma: no cove
 def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
                    tone, held, dying, off_time_s, released_from, pitch_hz, velocity, expression,
                    voice_stage, tone_stage, global_stage, glide_s, stage, glide_from, glide_to, glide_elapsed_s, glide_time_s,
-                   onset, time_s, phase_rad, prev_amps, prev_noise, prev_noise_level,
+                   onset, time_s, phase_rad, cycles, prev_amps, prev_noise, prev_noise_level,
                    gain, harmonic_mix, noise_mix, equal_level, noise_rate_gain, taper_start, max_boost, out_band_hz, train_band_hz,
                    envelope, morph, work,
-                   phase_out, omega_out, amp_start_out, amp_end_out, n_active_out, onset_out, power_out, silent_out):  # pragma: no cover - compiled
+                   phase_out, cycles_out, omega_out, amp_start_out, amp_end_out, n_active_out, onset_out, power_out, silent_out):  # pragma: no cover - compiled
     """Advance the voices in slots by one period of `period` samples; say what the oscillator and noise play.
 
     slots: [V] slot indices. period: samples; sample_rate: Hz. tab: tone_table.ToneArrays;
     tone_f0_hz: [T] Hz; n_harmonics: the bank's. Slot state, [S] (and [S, H] float32
     prev_amps, [S, N] prev_noise), as voice_slots.VoiceSlots names it, updated in place:
     stage and the glide, onset (0 after), time_s (+ period / sample_rate), phase_rad
-    (at the next period's start, in [0, 2 pi)), prev_amps, prev_noise, prev_noise_level
+    (at the next period's start, in [0, 2 pi)), cycles (the whole turns before it, float64,
+    for stretched partials: the unwrapped phase is phase_rad + 2 pi cycles), prev_amps, prev_noise, prev_noise_level
     (the values at the next period's start). gain, harmonic_mix, noise_mix: linear;
     equal_level: the level mode is "equal"; noise_rate_gain: linear; taper_start: a
     fraction of Nyquist; max_boost: linear; out_band_hz: [B] Hz; train_band_hz: Hz.
@@ -437,9 +438,9 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     recorded ("harmonics"). morph: voice_slots.Morph, each slot's second tone; work: Scratch.
 
     Writes, per voice i: phase_out [V] radians at sample 0 of the period (a new voice's
-    phase is 0 at its onset), omega_out [V] radians per sample, amp_start_out and
+    phase is 0 at its onset), cycles_out [V] the whole turns before it, omega_out [V] radians per sample, amp_start_out and
     amp_end_out [V, H] float32 amplitudes at the period's start and end, n_active_out [V],
-    onset_out [V] samples: what oscillator.render_partials takes. power_out [B]: the summed
+    onset_out [V] samples: what oscillator.render_partials (and render_stretched_partials) take. power_out [B]: the summed
     noise filter's power response, added to. silent_out [V] bool: the voice ends with
     this period (it was fading, or has ended), so its slot is freed.
 
@@ -467,17 +468,19 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     stage_now = np.empty(n)
     advance_glides(slots, tone, voice_stage, tone_stage, global_stage, glide_s, period_s, stage, glide_from, glide_to, glide_elapsed_s, glide_time_s, stage_now)
     freq_hz = np.empty(n)
+    stretch = np.empty(n)
     loudness = np.empty(n)
     harmonic_loudness = np.empty(n)
     for i in range(n):
         v = slots[i]
         silent_out[i] = silent_out[i] or dying[v]
         freq_hz[i] = pitch_hz[v] * f0_ratio[i]
+        stretch[i] = tab.inharmonicity[tone[v]]  # a tone's B, at any pitch it plays
         loudness[i] = 0.0 if silent_out[i] else velocity[v] * expression[v] * gain
         harmonic_loudness[i] = loudness[i] * harmonic_mix
         for h in range(n_harmonics):
             amp_start_out[i, h] = prev_amps[v, h]
-    voice_amplitudes(amplitude, distribution, stage_now, freq_hz, harmonic_loudness, equal_level, sample_rate, taper_start, max_boost, amp_start_out, amp_end_out, n_active_out)
+    voice_amplitudes(amplitude, distribution, stage_now, freq_hz, harmonic_loudness, equal_level, sample_rate, taper_start, max_boost, amp_start_out, amp_end_out, n_active_out, stretch)
     ratio = np.empty(n)
     level = np.empty(n)
     for i in range(n):
@@ -485,7 +488,10 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
         omega = 2.0 * math.pi * freq_hz[i] / sample_rate
         phase = phase_rad[v] - omega * onset[v]
         omega_out[i], phase_out[i], onset_out[i] = omega, phase, onset[v]
-        phase_rad[v] = (phase + omega * period) % (2.0 * math.pi)
+        cycles_out[i] = cycles[v]
+        reached = phase + omega * period
+        phase_rad[v] = reached % (2.0 * math.pi)
+        cycles[v] += math.floor((reached - phase_rad[v]) * (0.5 / math.pi) + 0.5)  # the turns the wrap took, counted whole
         onset[v] = 0
         for h in range(n_harmonics):
             prev_amps[v, h] = amp_end_out[i, h]

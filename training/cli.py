@@ -36,6 +36,8 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=TrainConfig.seed, help="random seed (each tone's generator derives from it)")
     parser.add_argument("--envelope", choices=ENVELOPE_CHOICES, default="auto",
                         help="how a held note behaves: auto detects it per tone; sustain loops, one-shot follows the recorded decay")
+    parser.add_argument("--harmonic", action="store_true",
+                        help="treat every tone as harmonic (inharmonicity B = 0) instead of measuring how its partials stretch")
     parser.add_argument("--resume", action="store_true", help="continue from a killed run's checkpoint, else from BANK_DIR/checkpoint")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     parser.add_argument("--amp", choices=("auto", "off", "bf16", "fp16"), default="auto", help="mixed precision; auto: bf16 on CUDA, off on CPU")
@@ -200,7 +202,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     from .pipeline import TrainingRun
 
     config = GrowerConfig(
-        features=dataclasses.replace(FeatureConfig(), sample_rate=args.sample_rate),
+        features=dataclasses.replace(FeatureConfig(), sample_rate=args.sample_rate, stretch=not args.harmonic),
         train=dataclasses.replace(TrainConfig(), max_steps=args.steps, seed=args.seed, early_stop=not args.no_early_stop),
         envelope=EnvelopeConfig(args.envelope),
     )

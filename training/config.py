@@ -24,6 +24,7 @@ class FeatureConfig:
     max_pitch_spread_cents: float = 100.0  # 80 % of voiced frames must lie this close to the median
     onset_below_peak_db: float = 40.0  # leading audio quieter than this below the peak is silence, trimmed
     tail_below_peak_db: float = 60.0  # trailing audio quieter than this below the peak is silence, trimmed
+    stretch: bool = True  # measure each tone's inharmonicity B (training.inharmonicity); False: every tone harmonic
 
 
 @dataclass(frozen=True)

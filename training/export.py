@@ -90,6 +90,7 @@ def tone_entry(record, segments: Segments | None = None) -> ToneEntry:
         duration_s=round(record.duration_s, 4),
         n_frames=features.n_frames,
         file=tone_file_name(record.name),
+        inharmonicity=float(f"{features.inharmonicity:.6g}"),
         **timing,
     )
 
@@ -106,7 +107,8 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
     f0 = features.f0_hz.astype(np.float32)
     # Exported distributions are tapered at the training rate and renormalised:
     # harmonics the model never heard (above the training Nyquist) carry nothing.
-    amplitudes = harmonic_amplitudes(controls["amplitude"], controls["harmonic_distribution"], f0[:, None], sample_rate)
+    amplitudes = harmonic_amplitudes(controls["amplitude"], controls["harmonic_distribution"], f0[:, None], sample_rate,
+                                     inharmonicity=float(features.inharmonicity))
     amplitude = amplitudes.sum(axis=-1)
     distribution = amplitudes / np.maximum(amplitude[:, None], 1e-12)
     # Where a held note loops or decays, from the controls it will play.

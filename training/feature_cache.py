@@ -13,7 +13,7 @@ from grower.synth.atomic import atomic_file
 from .config import FeatureConfig, stable_hash
 from .features import ToneFeatures
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: features carry the tone's inharmonicity
 
 
 def default_cache_dir() -> Path:

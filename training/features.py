@@ -18,6 +18,7 @@ import librosa
 import numpy as np
 
 from .config import FeatureConfig
+from .inharmonicity import MAX_PITCH_WOBBLE_CENTS, estimate_inharmonicity
 from .segment import segment, sound_span
 from .tone_file import ToneFileError
 
@@ -36,6 +37,7 @@ class ToneFeatures:
     harmonic_amplitudes: np.ndarray  # [n_frames, n_harmonics] linear, sinusoidal analysis
     noise_magnitudes: np.ndarray  # [n_frames, n_noise_bands] linear filter gains, analysis estimate
     tone_f0_hz: float  # median f0 over the sustain
+    inharmonicity: float  # B: partial k at k f0 sqrt(1 + B k^2); 0 for a harmonic tone (training.inharmonicity)
     sustain_start_s: float  # the sustain region (a one-shot's decaying body), s from frame 0, as segment.segment finds it
     sustain_end_s: float
     trimmed_start_s: float  # leading silence left out before frame 0, s (segment.sound_span)
@@ -50,7 +52,7 @@ class ToneFeatures:
 
     @classmethod
     def from_arrays(cls, arrays) -> "ToneFeatures":
-        scalars = ("tone_f0_hz", "sustain_start_s", "sustain_end_s", "trimmed_start_s", "trimmed_end_s")
+        scalars = ("tone_f0_hz", "inharmonicity", "sustain_start_s", "sustain_end_s", "trimmed_start_s", "trimmed_end_s")
         return cls(**{k: (float(arrays[k]) if k in scalars else np.asarray(arrays[k])) for k in cls.__dataclass_fields__})
 
     def trimmed(self, audio: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -126,8 +128,13 @@ def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_
     harmonic_amps, peak_hz = harmonic_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_harmonics)
     f0_hz = fill_unvoiced(refine_f0(f0_hz, harmonic_amps, peak_hz, sr, n_fft), voiced)
     harmonic_amps, _ = harmonic_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_harmonics)
-    _reject_missing_fundamental(harmonic_amps[voiced], median_f0)
-    noise_mags = noise_floor_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_noise_bands)
+    _reject_missing_fundamental(harmonic_amps[voiced], median_f0)  # on the harmonic grid: a chord's partials could pass for a stretch
+    f0_hz, inharmonicity = stretched_f0(audio, f0_hz, voiced, config, n_harmonics)
+    ratios = np.arange(1, n_harmonics + 1) * np.sqrt(1.0 + inharmonicity * np.arange(1, n_harmonics + 1) ** 2.0)  # controls.partial_ratios
+    check()
+    if inharmonicity > 0:
+        harmonic_amps, _ = harmonic_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_harmonics, ratios)
+    noise_mags = noise_floor_analysis(bh_spectrum, f0_hz, sr, n_fft, bh_window, n_noise_bands, ratios)
 
     segments = segment(harmonic_amps, noise_mags, f0_hz, sr / hop)
     first, last = int(round(segments.sustain_start_s * sr / hop)), int(round(segments.sustain_end_s * sr / hop))
@@ -140,12 +147,49 @@ def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_
         mfcc=mfcc.astype(np.float32),
         harmonic_amplitudes=harmonic_amps.astype(np.float32),
         noise_magnitudes=noise_mags.astype(np.float32),
-        tone_f0_hz=float(np.median(sustain_f0)) if sustain_f0.size else median_f0,
+        tone_f0_hz=float(np.median(sustain_f0)) if sustain_f0.size else float(np.median(f0_hz[voiced])),
+        inharmonicity=inharmonicity,
         sustain_start_s=segments.sustain_start_s,
         sustain_end_s=segments.sustain_end_s,
         trimmed_start_s=start / sr,
         trimmed_end_s=(n_samples - end) / sr,
     )
+
+
+STRETCH_FROM_S = 0.15  # the inharmonicity is measured from this long after the onset, past a strike's pitch transient
+
+
+def stretched_f0(audio: np.ndarray, f0_hz: np.ndarray, voiced: np.ndarray, config: FeatureConfig, n_harmonics: int) -> tuple[np.ndarray, float]:
+    """(f0_hz [n_frames] Hz, B): the f0 track and the tone's inharmonicity, from its early partials.
+
+    audio: [n_samples] trimmed, frame 0 at its onset; f0_hz: [n_frames] the tracker's f0;
+    voiced: [n_frames] bool. B is measured over inharmonicity.WINDOW_S from STRETCH_FROM_S
+    on (a one-shot's partials are strongest early), and only where the pitch holds steady
+    there (its frames' median distance from their median pitch at most
+    MAX_PITCH_WOBBLE_CENTS). Where B is kept, the tone plays at one pitch, the fit's f0
+    (anchored on the fundamental: inharmonicity.fit_partials): a tracker reads a
+    stretched tone as a compromise between its partials, and frame by frame it jitters by
+    several cents at a strike (GM piano C3: -2.3..+7.6 cents, 5-95 %, in its first second,
+    most at the attack, where the upper partials are loudest), which put the rendered
+    partials 8-12 six cents sharp of the recording's. A harmonic tone (B = 0) keeps the
+    tracker's f0 untouched, so it trains exactly as before.
+    """
+    if not config.stretch:
+        return f0_hz, 0.0
+    sr, hop = config.sample_rate, config.hop_size
+    start = int(STRETCH_FROM_S * sr) if audio.shape[0] > 4 * int(STRETCH_FROM_S * sr) else 0
+    frames = slice(start // hop, (start + int(sr)) // hop + 1)
+    window_voiced = voiced[frames]
+    if not window_voiced.any():
+        return f0_hz, 0.0
+    tracked_hz = float(np.median(f0_hz[frames][window_voiced]))
+    wobble_cents = float(np.median(np.abs(1200.0 * np.log2(f0_hz[frames][window_voiced] / tracked_hz))))
+    if wobble_cents > MAX_PITCH_WOBBLE_CENTS:
+        return f0_hz, 0.0  # vibrato smears the upper partials' peaks by as many cents as it swings: no stretch can be told from it
+    fit = estimate_inharmonicity(audio[start:], tracked_hz, sr, n_harmonics)
+    if fit.inharmonicity == 0.0:
+        return f0_hz, 0.0
+    return np.full_like(f0_hz, fit.f0_hz), fit.inharmonicity
 
 
 def periodicity(audio: np.ndarray, f0_hz: np.ndarray, sample_rate: int, frame_length: int, hop_size: int) -> np.ndarray:
@@ -195,16 +239,19 @@ def analysis_window(n_fft: int) -> np.ndarray:
     return scipy.signal.get_window("blackmanharris", n_fft).astype(np.float32)
 
 
-def harmonic_analysis(spectrum: np.ndarray, f0_hz: np.ndarray, sample_rate: int, n_fft: int, window: np.ndarray, n_harmonics: int) -> tuple:
+def harmonic_analysis(spectrum: np.ndarray, f0_hz: np.ndarray, sample_rate: int, n_fft: int, window: np.ndarray, n_harmonics: int,
+                      ratios: np.ndarray | None = None) -> tuple:
     """Linear amplitude and frequency of each harmonic per frame, from interpolated STFT peaks.
 
-    spectrum: [n_frames, n_bins] magnitudes taken with ``window``; f0_hz: [n_frames].
-    Returns (amplitudes [n_frames, n_harmonics] linear, peak_hz [n_frames, n_harmonics] Hz). Peaks are searched within 2 bins of k * f0
+    spectrum: [n_frames, n_bins] magnitudes taken with ``window``; f0_hz: [n_frames];
+    ratios: [n_harmonics] partial k's frequency over f0 (None: k, harmonic).
+    Returns (amplitudes [n_frames, n_harmonics] linear, peak_hz [n_frames, n_harmonics] Hz). Peaks are searched within 2 bins of ratio_k * f0
     and refined by a parabola through the log magnitudes (removes scalloping);
     harmonics at or above 95 % of Nyquist read 0.
     """
     n_bins = spectrum.shape[1]
-    freqs = f0_hz[:, None] * np.arange(1, n_harmonics + 1)[None, :]
+    ratios = np.arange(1, n_harmonics + 1) if ratios is None else ratios
+    freqs = f0_hz[:, None] * ratios[None, :]
     expected = np.round(freqs * n_fft / sample_rate).astype(int)
     log_mag = np.log(spectrum + 1e-12)
     candidates = np.stack([np.take_along_axis(log_mag, np.clip(expected + o, 1, n_bins - 2), axis=1) for o in range(-2, 3)])
@@ -238,10 +285,12 @@ def refine_f0(f0_hz: np.ndarray, harmonic_amps: np.ndarray, peak_hz: np.ndarray,
     return np.where(resolved, refined, f0_hz)
 
 
-def noise_floor_analysis(spectrum: np.ndarray, f0_hz: np.ndarray, sample_rate: int, n_fft: int, window: np.ndarray, n_bands: int) -> np.ndarray:
+def noise_floor_analysis(spectrum: np.ndarray, f0_hz: np.ndarray, sample_rate: int, n_fft: int, window: np.ndarray, n_bands: int,
+                         ratios: np.ndarray | None = None) -> np.ndarray:
     """Noise-filter gains per band that reproduce the spectrum between harmonics.
 
-    spectrum: [n_frames, n_bins] magnitudes taken with ``window``; f0_hz: [n_frames].
+    spectrum: [n_frames, n_bins] magnitudes taken with ``window``; f0_hz: [n_frames];
+    ratios: [n_harmonics] partial k's frequency over f0, for a stretched tone (None: harmonic).
     Returns [n_frames, n_bands]. Bins within the window's main lobe (4 bins)
     of a harmonic are left out; uniform noise in [-1, 1] through gain H has
     mean STFT power H^2 * sum(w^2) / 3, so H = sqrt(3 * mean power / sum(w^2)).
@@ -251,6 +300,11 @@ def noise_floor_analysis(spectrum: np.ndarray, f0_hz: np.ndarray, sample_rate: i
     bins = np.arange(n_bins)
     harmonic_spacing = f0_hz[:, None] * n_fft / sample_rate  # bins between harmonics
     distance = np.abs(bins[None, :] / harmonic_spacing - np.round(bins[None, :] / harmonic_spacing)) * harmonic_spacing
+    if ratios is not None and ratios[-1] != ratios.shape[0]:  # stretched: the distance to the nearest real partial
+        position = bins[None, :] / harmonic_spacing  # [n_frames, n_bins] in units of f0
+        above = np.clip(np.searchsorted(ratios, position), 0, ratios.shape[0] - 1)
+        below = np.clip(above - 1, 0, ratios.shape[0] - 1)
+        distance = np.minimum(np.abs(position - ratios[above]), np.abs(position - ratios[below])) * harmonic_spacing
     between = distance > 4.0  # [n_frames, n_bins]
     band_of_bin = np.clip(np.round(bins * (n_bands - 1) / (n_bins - 1)).astype(int), 0, n_bands - 1)
     one_hot = np.eye(n_bands)[band_of_bin]  # [n_bins, n_bands]

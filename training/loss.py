@@ -27,14 +27,17 @@ def spectral_loss(audio: torch.Tensor, target_magnitudes: list, fft_sizes) -> to
     return total
 
 
-def analysis_loss(controls: dict, f0_hz: torch.Tensor, harmonics: torch.Tensor, noise: torch.Tensor, sample_rate: int) -> torch.Tensor:
+def analysis_loss(controls: dict, f0_hz: torch.Tensor, harmonics: torch.Tensor, noise: torch.Tensor, sample_rate: int,
+                  inharmonicity: torch.Tensor | None = None) -> torch.Tensor:
     """Log-domain fit of controls to sinusoidal analysis, for the warm start.
 
     controls: [T, F, ...] as from the decoder; f0_hz [T, F, 1];
-    harmonics [T, F, H] and noise [T, F, N] analysed linear amplitudes.
+    harmonics [T, F, H] and noise [T, F, N] analysed linear amplitudes;
+    inharmonicity: None (all harmonic) or [T, 1, 1] each tone's B (the taper is at the real partials).
     Returns [T].
     """
-    amplitudes = dsp.harmonic_amplitudes(controls["amplitude"], controls["harmonic_distribution"], f0_hz, sample_rate)
+    stretch = 0.0 if inharmonicity is None else inharmonicity
+    amplitudes = dsp.harmonic_amplitudes(controls["amplitude"], controls["harmonic_distribution"], f0_hz, sample_rate, inharmonicity=stretch)
     floor = 1e-4
     harmonic_error = (torch.log(amplitudes + floor) - torch.log(harmonics + floor)) ** 2
     noise_error = (torch.log(controls["noise_magnitudes"] + floor) - torch.log(noise + floor)) ** 2

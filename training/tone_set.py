@@ -49,7 +49,8 @@ class TrainingTone:
     input_mean: np.ndarray
     input_std: np.ndarray
     f0_hz: torch.Tensor  # [n_frames, 1]
-    phase_rad: torch.Tensor  # [n_samples] fundamental phase, float32 wrapped, computed in float64
+    phase_rad: torch.Tensor  # [n_samples] fundamental phase: float32 wrapped, computed in float64; float64 unwrapped when stretched
+    inharmonicity: float  # B (0: harmonic), constant: measured, not learned
     target_magnitudes: list  # per FFT size: [n_stft_frames, n_fft // 2 + 1], computed once
     analysis_harmonics: torch.Tensor  # [n_frames, n_harmonics]
     analysis_noise: torch.Tensor  # [n_frames, n_noise_bands]
@@ -69,7 +70,9 @@ def prepare_tone(name: str, sha256: str, audio: np.ndarray, features: ToneFeatur
     target = np.zeros(n_samples, dtype=np.float32)
     target[: min(n_samples, audio.shape[0])] = audio[:n_samples]
     f0_samples = dsp.upsample_frames(features.f0_hz.astype(np.float64)[:, None], hop)[:, 0]
-    phase_rad, _ = dsp.fundamental_phase(f0_samples, config.features.sample_rate)
+    stretched = features.inharmonicity > 0
+    # A stretched partial's phase is a non-integer multiple of the unwrapped phase (controls.harmonic_signal).
+    phase_rad, _ = dsp.fundamental_phase(f0_samples, config.features.sample_rate, wrap=not stretched)
     inputs = decoder_inputs(features)
     mean, std = input_normalisation(inputs)
     target_t = torch.from_numpy(target)
@@ -84,7 +87,8 @@ def prepare_tone(name: str, sha256: str, audio: np.ndarray, features: ToneFeatur
         input_mean=mean,
         input_std=std,
         f0_hz=torch.from_numpy(features.f0_hz[:, None].astype(np.float32)),
-        phase_rad=torch.from_numpy(phase_rad.astype(np.float32)),
+        phase_rad=torch.from_numpy(phase_rad if stretched else phase_rad.astype(np.float32)),
+        inharmonicity=float(features.inharmonicity),
         target_magnitudes=[stft_magnitude(target_t, n_fft) for n_fft in config.train.fft_sizes],
         analysis_harmonics=torch.from_numpy(features.harmonic_amplitudes),
         analysis_noise=torch.from_numpy(features.noise_magnitudes),
@@ -103,7 +107,8 @@ class CropBatch:
 
     inputs: torch.Tensor  # [T, F + 1, n_inputs], F = crop_size / hop + 1
     f0_hz: torch.Tensor  # [T, F + 1, 1]
-    phase_rad: torch.Tensor  # [T, hop + crop_size]
+    phase_rad: torch.Tensor  # [T, hop + crop_size]: float64 unwrapped if any tone is stretched, else float32 wrapped
+    inharmonicity: torch.Tensor | None  # [T, 1, 1] B per tone; None when every tone is harmonic
     white_noise: torch.Tensor  # [T, F, hop]
     target_magnitudes: list  # per FFT size: [T, n_stft_frames, bins]
 
@@ -159,5 +164,16 @@ def draw_crops(tones: list, crop_size: int, config: GrowerConfig) -> CropBatch:
             count = (crop_size - n_fft) // stft_hop + 1
             first = start // stft_hop
             magnitudes[s].append(tone.target_magnitudes[s][first : first + count])
+    inharmonicity = inharmonicity_of(tones)
+    if inharmonicity is not None:  # a harmonic tone's wrapped phase serves as well: its ratios are whole numbers
+        parts["phase_rad"] = [phase.double() for phase in parts["phase_rad"]]
     stacked = {k: torch.stack(v) for k, v in parts.items()}
-    return CropBatch(target_magnitudes=[torch.stack(m) for m in magnitudes], **stacked)
+    return CropBatch(target_magnitudes=[torch.stack(m) for m in magnitudes], inharmonicity=inharmonicity, **stacked)
+
+
+def inharmonicity_of(tones: list) -> torch.Tensor | None:
+    """[T, 1, 1] float32 each tone's B, the shape controls.partial_ratios takes; None when all are harmonic
+    (the synthesis then takes the harmonic path it always did)."""
+    if not any(t.inharmonicity > 0 for t in tones):
+        return None
+    return torch.tensor([t.inharmonicity for t in tones], dtype=torch.float32)[:, None, None]

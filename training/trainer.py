@@ -27,7 +27,7 @@ from .decoder import ToneDecoders
 from .loss import analysis_loss, spectral_loss
 from .optim import LossScaler, PerToneAdam
 from .synthesis import render
-from .tone_set import CropBatch, crop_size_for, draw_crops
+from .tone_set import CropBatch, crop_size_for, draw_crops, inharmonicity_of
 
 WARM_START_FRAMES = 256  # frames per tone per warm-start step
 
@@ -87,6 +87,8 @@ def warm_start(state: TrainState, tones: list, config: GrowerConfig, interrupt=N
     padded = [torch.nn.utils.rnn.pad_sequence([getattr(t, name) for t in tones], batch_first=True).to(device)
               for name in ("inputs", "f0_hz", "analysis_harmonics", "analysis_noise")]
     rows = torch.arange(len(tones), device=device)[:, None]
+    inharmonicity = inharmonicity_of(tones)
+    inharmonicity = None if inharmonicity is None else inharmonicity.to(device)
     for _ in range(config.train.warm_start_steps):
         if interrupt is not None:
             interrupt.check()
@@ -95,7 +97,7 @@ def warm_start(state: TrainState, tones: list, config: GrowerConfig, interrupt=N
         picks = torch.stack([torch.randint(t.inputs.shape[0], (WARM_START_FRAMES,), generator=t.generator) for t in tones])
         picks = picks.to(device)
         inputs, f0_hz, harmonics, noise = (frames[rows, picks] for frames in padded)
-        losses = analysis_loss(state.decoders(inputs), f0_hz, harmonics, noise, config.features.sample_rate)
+        losses = analysis_loss(state.decoders(inputs), f0_hz, harmonics, noise, config.features.sample_rate, inharmonicity)
         optimizer.zero_grad()
         losses.sum().backward()
         optimizer.step(everyone)
@@ -115,19 +117,19 @@ class SpectralStep:
             self.forward = torch.compile(self._forward, dynamic=False)
         self.compiled = compile_
 
-    def _forward(self, inputs, f0_hz, phase_rad, white_noise, targets, tone_index=None):
+    def _forward(self, inputs, f0_hz, phase_rad, white_noise, targets, tone_index=None, inharmonicity=None):
         with torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.float32, enabled=self.autocast_dtype is not None):
             controls = self.decoders(inputs, tone_index=tone_index)
         controls = {k: v.float() for k, v in controls.items()}
         hop = self.config.features.hop_size
-        audio = render(controls, f0_hz, phase_rad, white_noise, self.config.features.sample_rate, hop)["audio"][:, hop:]
+        audio = render(controls, f0_hz, phase_rad, white_noise, self.config.features.sample_rate, hop, inharmonicity)["audio"][:, hop:]
         return spectral_loss(audio, targets, self.config.train.fft_sizes)
 
     def __call__(self, batch: CropBatch, tone_index: torch.Tensor | None = None) -> torch.Tensor:
         """The spectral loss [B] of the batch's B crops; tone_index [B]: whose decoders (None: every tone, in order)."""
         d = self.device
         args = (batch.inputs.to(d), batch.f0_hz.to(d), batch.phase_rad.to(d), batch.white_noise.to(d), [m.to(d) for m in batch.target_magnitudes],
-                None if tone_index is None else tone_index.to(d))
+                None if tone_index is None else tone_index.to(d), None if batch.inharmonicity is None else batch.inharmonicity.to(d))
         try:
             return self.forward(*args)
         except Exception as error:  # compile can fail on some platforms; eager always works
@@ -263,7 +265,8 @@ def reconstruct(decoders: ToneDecoders, tones: list, config: GrowerConfig, audio
         if audio:
             generator = torch.Generator().manual_seed(tone.seed + 2)
             noise = torch.rand(1, tone.inputs.shape[0] - 1, config.features.hop_size, generator=generator) * 2 - 1
-            out = render(controls, tone.f0_hz[None], tone.phase_rad[None], noise, config.features.sample_rate, config.features.hop_size)
+            out = render(controls, tone.f0_hz[None], tone.phase_rad[None], noise, config.features.sample_rate, config.features.hop_size,
+                         inharmonicity_of([tone]))
             result.update({k: v[0] for k, v in out.items()})
         results.append(result)
     return results

@@ -1,6 +1,7 @@
 """A tone played at its own pitch and length is the trainer's reconstruction."""
 
 import numpy as np
+import pytest
 import torch
 
 from grower.synth.bank import load_bank
@@ -49,3 +50,30 @@ def test_the_renderer_matches_the_trainers_synthesis(tmp_path, write_tone):
     # Noise differs sample by sample (another generator); its spectrum must not.
     difference = band_levels_db(noise[:n], sr) - band_levels_db(trained["noise"][0, :n].numpy(), sr)
     assert np.abs(difference).max() <= 1.0
+
+
+def test_the_renderer_matches_the_trainers_synthesis_of_a_stretched_tone(tmp_path):
+    import soundfile
+
+    from ..conftest import stretched_tone
+
+    (tmp_path / "tones").mkdir()
+    soundfile.write(str(tmp_path / "tones" / "s.wav"), stretched_tone(180.0, 5e-4, duration_s=1.2, decay_s=6.0), 22050)
+    assert train([str(tmp_path / "tones"), "--out", str(tmp_path / "bank"), "--steps", "5", "--quiet", "--no-cache"]) == 0
+    bank = load_bank(tmp_path / "bank")
+    tone = bank.tones[0]
+    assert tone.entry.inharmonicity == pytest.approx(5e-4, rel=0.05)
+    sr, hop = bank.header.sample_rate, bank.header.hop_size
+
+    c = {k: torch.from_numpy(v)[None].double() for k, v in tone.controls.items()}
+    controls = {"amplitude": c["amplitude"][..., None], "harmonic_distribution": c["harmonic_distribution"], "noise_magnitudes": c["noise_magnitudes"]}
+    f0 = c["f0_hz"][..., None]
+    increments = torch.cat([torch.zeros(1, 1, dtype=torch.float64), f0[0, :-1, 0][None].repeat_interleave(hop, 1)[:, : (f0.shape[1] - 1) * hop - 1]], 1)
+    phase = torch.cumsum(2 * np.pi * increments / sr, 1)  # unwrapped: stretched partials multiply it by k sqrt(1 + B k^2)
+    white = torch.zeros(1, f0.shape[1] - 1, hop, dtype=torch.float64)
+    b = torch.full((1, 1, 1), tone.entry.inharmonicity, dtype=torch.float64)
+    trained = render(controls, f0, phase, white, sr, hop, b)
+
+    harmonic = recording(Renderer(bank, RenderConfig(sample_rate=sr), RenderParams(level_mode="raw")), 0, noise=False)
+    n = min(harmonic.size, trained["harmonic"].shape[1])
+    assert log_spectral_distance_db(trained["harmonic"][0, :n].numpy(), harmonic[:n]) <= 1.0

@@ -419,3 +419,28 @@ def test_writing_an_invalid_bank_raises_and_writes_nothing(tmp_path):
     with pytest.raises(BankError, match=r": t: controls.amplitude holds NaN or infinite values$"):
         tiny_bank(tmp_path, amplitude=np.nan)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stretched_tones_inharmonicity_round_trips(tmp_path):
+    tiny_bank(tmp_path, inharmonicity=3.1e-4)
+    assert load_bank(tmp_path).tone("t").entry.inharmonicity == 3.1e-4
+
+
+def test_a_bank_from_before_inharmonicity_loads_as_harmonic(tmp_path):
+    tiny_bank(tmp_path, inharmonicity=3.1e-4)
+    edit_json(tmp_path, lambda d: d["tones"][0].pop("inharmonicity"))
+    assert load_bank(tmp_path).tone("t").entry.inharmonicity == 0.0
+
+
+@pytest.mark.parametrize("change,reason", [
+    (set_tone("inharmonicity", -1e-5), "inharmonicity must be within 0..0.001, not -1e-05"),
+    (set_tone("inharmonicity", 0.01), "inharmonicity must be within 0..0.001, not 0.01"),
+    (set_tone("inharmonicity", float("nan")), "inharmonicity must be finite, not nan"),
+    (set_tone("inharmonicity", float("inf")), "inharmonicity must be finite, not inf"),
+    (set_tone("inharmonicity", "stiff"), "inharmonicity must be a number, not 'stiff'"),
+])
+def test_a_bad_inharmonicity_is_a_one_line_error_naming_the_tone(tmp_path, change, reason):
+    tiny_bank(tmp_path)
+    edit_json(tmp_path, change)
+    message = load_error(tmp_path)
+    assert message.startswith(f"{tmp_path}: t: ") and reason in message

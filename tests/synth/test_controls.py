@@ -105,3 +105,63 @@ def test_framewise_harmonic_signal_equals_the_sample_rate_form():
     phase = rng.uniform(0, 2 * np.pi, (2, 5 * 16))
     expected = dsp.harmonic_signal(phase, dsp.upsample_frames(frames, 16))
     np.testing.assert_allclose(dsp.harmonic_signal_framewise(phase, frames, 16), expected, atol=1e-12)
+
+
+def test_partial_ratios_are_k_sqrt_1_plus_b_k2_and_whole_numbers_at_b_0():
+    like = np.zeros(1)
+    np.testing.assert_array_equal(dsp.partial_ratios(8, 0.0, like), np.arange(1, 9))
+    k = np.arange(1, 65)
+    np.testing.assert_allclose(dsp.partial_ratios(64, 3e-4, like), k * np.sqrt(1 + 3e-4 * k * k), rtol=1e-15)
+    per_tone = dsp.partial_ratios(4, np.array([0.0, 1e-3])[:, None, None], like)  # [tones, 1, 1] -> [tones, 1, H]
+    assert per_tone.shape == (2, 1, 4)
+    assert 1200 * np.log2(dsp.partial_ratios(12, 3.1e-4, like)[11] / 12) == pytest.approx(38.0, abs=0.5)  # a piano's partial 12
+
+
+def test_stretched_harmonic_signal_is_sines_at_the_partial_ratios_of_the_unwrapped_phase():
+    rng = np.random.default_rng(6)
+    phase = 1e5 + np.cumsum(rng.uniform(0.01, 0.2, 300))  # unwrapped, far into a note
+    amps = rng.uniform(0, 1, (300, 6))
+    ratios = dsp.partial_ratios(6, 5e-4, phase)[None, :]
+    expected = sum(amps[:, k] * np.sin(ratios[0, k] * phase) for k in range(6))
+    np.testing.assert_allclose(dsp.harmonic_signal(phase, amps, ratios), expected, atol=1e-9)
+
+
+def test_stretched_framewise_signal_equals_the_sample_rate_form_in_float32_far_into_a_note():
+    rng = np.random.default_rng(7)
+    frames = rng.uniform(0, 1, (2, 6, 8)).astype(np.float32)
+    phase = 3e5 + np.cumsum(rng.uniform(0.01, 0.3, (2, 5 * 16)), axis=-1)  # float64, unwrapped
+    ratios = dsp.partial_ratios(8, np.array([2e-4, 9e-4])[:, None, None], phase)
+    expected = dsp.harmonic_signal(phase, dsp.upsample_frames(frames.astype(np.float64), 16), ratios)
+    got = dsp.harmonic_signal_framewise(phase, frames, 16, ratios)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, atol=2e-5)
+
+
+def test_the_taper_acts_at_the_stretched_partials_real_frequencies():
+    distribution = np.full((1, 1, 64), 1 / 64)
+    f0 = np.full((1, 1, 1), 150.0)
+    harmonic = dsp.harmonic_amplitudes(np.ones((1, 1, 1)), distribution, f0, 22050.0, normalize=False)
+    stretched = dsp.harmonic_amplitudes(np.ones((1, 1, 1)), distribution, f0, 22050.0, normalize=False, inharmonicity=5e-4)
+    ratios = dsp.partial_ratios(64, 5e-4, f0)
+    np.testing.assert_allclose(stretched[0, 0], distribution[0, 0] * dsp.nyquist_taper(150.0 * ratios, 22050.0))
+    assert (stretched[0, 0] > 0).sum() < (harmonic[0, 0] > 0).sum() == 64
+
+
+def test_torch_and_numpy_share_the_stretched_definition():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    frames = rng.uniform(0, 1, (2, 4, 8)).astype(np.float32)
+    phase = 1e4 + np.cumsum(rng.uniform(0.01, 0.3, (2, 3 * 16)), axis=-1)
+    b = np.array([3e-4, 0.0])[:, None, None]
+    expected = dsp.harmonic_signal_framewise(phase, frames, 16, dsp.partial_ratios(8, b, phase))
+    got = dsp.harmonic_signal_framewise(torch.from_numpy(phase), torch.from_numpy(frames), 16, dsp.partial_ratios(8, torch.from_numpy(b), torch.from_numpy(phase)))
+    np.testing.assert_allclose(got.numpy(), expected, atol=1e-5)
+
+
+def test_the_unwrapped_fundamental_phase_wraps_to_the_wrapped_one():
+    f0 = np.full(1000, 440.0)
+    wrapped, out_wrapped = dsp.fundamental_phase(f0, 8000.0, 0.5)
+    unwrapped, out_unwrapped = dsp.fundamental_phase(f0, 8000.0, 0.5, wrap=False)
+    assert unwrapped[-1] > 2 * np.pi * 50
+    np.testing.assert_allclose(np.remainder(unwrapped, 2 * np.pi), wrapped, atol=1e-9)
+    assert np.remainder(out_unwrapped, 2 * np.pi) == pytest.approx(out_wrapped)

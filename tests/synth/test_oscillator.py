@@ -111,7 +111,7 @@ def test_the_fused_voice_kernel_equals_growth_level_and_taper():
     for equal in (True, False):
         amps = np.empty((v, h), np.float32)
         n_active = np.empty(v, np.int64)
-        voice_amplitudes(amplitude, distribution, stage, freq, loudness, equal, sr, TAPER_START_FRACTION, MAX_EQUAL_BOOST, prev, amps, n_active)
+        voice_amplitudes(amplitude, distribution, stage, freq, loudness, equal, sr, TAPER_START_FRACTION, MAX_EQUAL_BOOST, prev, amps, n_active, np.zeros(v))
         gains = harmonic_gains(stage, h)
         level = equal_level_scale(distribution, gains) if equal else np.ones(v)
         taper = nyquist_taper(freq[:, None] * np.arange(1, h + 1), sr)
@@ -121,7 +121,7 @@ def test_the_fused_voice_kernel_equals_growth_level_and_taper():
         np.testing.assert_array_equal(n_active, np.where(sounding.any(1), h - np.argmax(sounding[:, ::-1], 1), 0))
     # Harmonics that sounded at the period's start count as active until they have ramped to 0.
     prev[:, 60] = 0.01
-    voice_amplitudes(amplitude, distribution, stage, freq, loudness, True, sr, TAPER_START_FRACTION, MAX_EQUAL_BOOST, prev, amps, n_active)
+    voice_amplitudes(amplitude, distribution, stage, freq, loudness, True, sr, TAPER_START_FRACTION, MAX_EQUAL_BOOST, prev, amps, n_active, np.zeros(v))
     sounding = (amps > 0) | (prev > 0)
     np.testing.assert_array_equal(n_active, h - np.argmax(sounding[:, ::-1], 1))
 
@@ -148,3 +148,98 @@ def test_the_noise_power_kernel_equals_interpolating_each_voices_bands():
         magnitude = np.interp(np.where(inside, position, 0), np.arange(64), noise[i]) * inside * level[i]
         expected += magnitude**2
     np.testing.assert_allclose(power, expected, rtol=1e-9, atol=1e-15)
+
+
+# -- Stretched partials ---------------------------------------------------------------
+
+
+def play_stretched_periods(phase0_rad, cycles0, omega_rad, inharmonicity, amps, n_periods, period, spans=None):
+    """The kernel over n_periods periods, the phase anchored each period as advance_voices does it.
+
+    amps: [n_periods + 1, V, H] float32 amplitudes at the period boundaries. spans: sample cuts within a period.
+    Returns [n_periods * period] float32.
+    """
+    from grower.synth.oscillator import render_stretched_partials
+
+    v, h = amps.shape[1:]
+    phase, cycles = phase0_rad.copy(), cycles0.copy()
+    out = np.zeros(n_periods * period, np.float32)
+    cuts = [0] + (spans or []) + [period]
+    for p in range(n_periods):
+        for start, stop in zip(cuts[:-1], cuts[1:]):
+            render_stretched_partials(out[p * period + start:p * period + stop], phase, cycles, omega_rad, inharmonicity, amps[p], amps[p + 1],
+                                      np.full(v, h), np.zeros(v, np.int64), start, period)
+        reached = phase + omega_rad * period
+        wrapped = np.remainder(reached, 2 * np.pi)
+        cycles += np.round((reached - wrapped) / (2 * np.pi))
+        phase = wrapped
+    return out
+
+
+def test_the_stretched_kernel_equals_the_framewise_definition_with_partial_ratios():
+    """Partial k at k sqrt(1 + B k^2) times the fundamental, its phase that multiple of the unwrapped phase,
+    over periods re-anchored from the wrapped phase and whole turns, 10^6 turns into a note."""
+    rng = np.random.default_rng(5)
+    period, n_periods, h = 128, 6, 32
+    inharmonicity = np.array([3e-4, 1e-3])
+    phase0, cycles0, omega = np.array([0.4, 5.0]), np.array([1e6, 12345.0]), np.array([0.0371, 0.011])
+    amps = (rng.uniform(0, 0.1, (n_periods + 1, 2, h)) / np.arange(1, h + 1)).astype(np.float32)
+    out = play_stretched_periods(phase0, cycles0, omega, inharmonicity, amps, n_periods, period)
+    expected = 0
+    for v in range(2):
+        unwrapped = phase0[v] + 2 * np.pi * cycles0[v] + omega[v] * np.arange(n_periods * period)  # float64
+        ratios = dsp.partial_ratios(h, inharmonicity[v], unwrapped)[None, :]
+        expected = expected + dsp.harmonic_signal_framewise(unwrapped, amps[:, v].astype(np.float64), period, ratios)
+    np.testing.assert_allclose(out, expected, atol=2e-6)
+
+
+def test_stretched_partials_play_at_k_sqrt_1_plus_b_k2_times_the_fundamental():
+    period, n_periods, h, sr = 128, 400, 12, 48000
+    b = 4e-4
+    f0_hz = 220.0
+    amps = np.zeros((n_periods + 1, 1, h), np.float32)
+    amps[:, 0, [0, 11]] = 0.3  # partials 1 and 12
+    out = play_stretched_periods(np.zeros(1), np.zeros(1), np.array([2 * np.pi * f0_hz / sr]), np.array([b]), amps, n_periods, period)
+    spectrum = np.abs(np.fft.rfft(out * np.blackman(out.size), 16 * out.size))
+    freqs = np.fft.rfftfreq(16 * out.size, 1 / sr)
+    lower, upper = freqs < 1000, freqs > 1000
+    assert freqs[lower][np.argmax(spectrum[lower])] == pytest.approx(f0_hz * np.sqrt(1 + b), abs=0.2)
+    assert freqs[upper][np.argmax(spectrum[upper])] == pytest.approx(12 * f0_hz * np.sqrt(1 + 144 * b), abs=0.2)
+
+
+@pytest.mark.parametrize("cuts", [[64], [1, 2, 3], [7, 50, 51, 100], list(range(1, 128))])
+def test_a_stretched_period_rendered_in_spans_equals_it_rendered_whole(cuts):
+    rng = np.random.default_rng(6)
+    amps = rng.uniform(0, 0.05, (3, 3, 40)).astype(np.float32)
+    args = (rng.uniform(0, 2 * np.pi, 3), np.array([0.0, 77.0, 5e5]), rng.uniform(0.005, 0.1, 3), np.array([2e-4, 0.0, 8e-4]), amps, 2, 128)
+    np.testing.assert_array_equal(play_stretched_periods(*args, spans=cuts), play_stretched_periods(*args))
+
+
+def test_the_stretched_kernel_skips_harmonic_voices_and_the_harmonic_kernel_is_unchanged_by_them():
+    from grower.synth.oscillator import render_stretched_partials
+
+    rng = np.random.default_rng(7)
+    amps = rng.uniform(0, 0.05, (2, 4, 16)).astype(np.float32)
+    phase, omega = rng.uniform(0, 6, 4), rng.uniform(0.01, 0.1, 4)
+    out = np.zeros(128, np.float32)
+    render_stretched_partials(out, phase, np.zeros(4), omega, np.zeros(4), amps[0], amps[1], np.full(4, 16), np.zeros(4, np.int64), 0, 128)
+    assert not out.any()
+
+
+def test_the_fused_voice_kernel_tapers_a_stretched_voice_at_its_real_partials():
+    from grower.synth.controls import TAPER_START_FRACTION, nyquist_taper
+    from grower.synth.growth import MAX_EQUAL_BOOST
+    from grower.synth.oscillator import voice_amplitudes
+
+    rng = np.random.default_rng(8)
+    v, h, sr = 4, 64, 22050.0
+    amplitude, distribution = rng.uniform(0, 1, v), rng.dirichlet(np.ones(h), v)
+    stage, freq, loudness = np.full(v, 64.0), np.array([150.0, 300.0, 500.0, 900.0]), np.ones(v)
+    inharmonicity = np.array([0.0, 3e-4, 1e-3, 5e-4])
+    amps, n_active = np.empty((v, h), np.float32), np.empty(v, np.int64)
+    voice_amplitudes(amplitude, distribution, stage, freq, loudness, False, sr, TAPER_START_FRACTION, MAX_EQUAL_BOOST,
+                     np.zeros((v, h), np.float32), amps, n_active, inharmonicity)
+    ratios = np.stack([dsp.partial_ratios(h, b, freq) for b in inharmonicity])
+    expected = amplitude[:, None] * distribution * nyquist_taper(freq[:, None] * ratios, sr)
+    np.testing.assert_allclose(amps, expected, rtol=1e-5, atol=1e-9)
+    assert n_active[2] < n_active[0]  # stretched partials reach Nyquist sooner

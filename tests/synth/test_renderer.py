@@ -323,3 +323,82 @@ def test_set_voice_moves_pitch_and_expression(bank):
     assert np.sqrt(np.mean(after**2)) / np.sqrt(np.mean(before**2)) == pytest.approx(0.5, rel=0.02)
     with pytest.raises(ValueError, match="expression"):
         r.set_voice(voice, expression=float("nan"))
+
+
+# -- Stretched partials -----------------------------------------------------------------
+
+
+def stretched_bank(tmp_path, inharmonicity):
+    from grower.synth.synthetic_bank import make_bank
+
+    tones = [("low", 110.0, 2.0, 0.0), ("mid", 200.0, 2.0, 0.0), ("breathy", 300.0, 2.0, 0.02)]
+    return make_bank(tmp_path / f"bank{len(inharmonicity)}", tones, inharmonicity=inharmonicity)
+
+
+def measured_cents(audio, pitch_hz, b, n_partials=12, sr=SR):
+    """[n_partials] cents of each measured partial from k pitch sqrt(1 + B k^2)."""
+    from grower.synth.spectral import partial_frequencies_hz
+
+    freqs, _ = partial_frequencies_hz(audio, pitch_hz, sr, n_partials)
+    k = np.arange(1, n_partials + 1)
+    return 1200 * np.log2(freqs / (k * pitch_hz * np.sqrt(1 + b * k * k)))
+
+
+def test_a_stretched_tone_plays_partial_k_at_k_sqrt_1_plus_b_k2_and_keeps_b_when_bent(tmp_path):
+    b = 5e-4
+    bank = stretched_bank(tmp_path, {"mid": b})
+    # harmonics: the voice stays on its tone when bent (envelope mode would move it onto "breathy" at 300 Hz)
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw", transpose="harmonics"))
+    voice = r.note_on(1, 200.0, 1.0)
+    held = r.render(SR)[int(0.2 * SR):]
+    r.set_voice(voice, pitch_hz=300.0)
+    bent = r.render(SR)[int(0.2 * SR):]
+    assert np.nanmax(np.abs(measured_cents(held, 200.0, b))) < 0.3  # partial 12 sits 52 cents above 12 f0
+    assert np.nanmax(np.abs(measured_cents(bent, 300.0, b))) < 0.3
+    assert np.isfinite(measured_cents(held, 200.0, b)).all()
+
+
+def test_harmonic_voices_play_bit_for_bit_as_before_beside_stretched_tones(tmp_path):
+    def play(bank):
+        r = Renderer(bank, RenderConfig(sample_rate=SR, seed=3))
+        r.note_on(0, 123.0, 0.9)
+        r.note_on(1, 410.0, 0.7, at_sample=333)
+        return r.render(SR // 2)
+
+    np.testing.assert_array_equal(play(stretched_bank(tmp_path, {"breathy": 8e-4})), play(stretched_bank(tmp_path, {})))
+
+
+@pytest.mark.parametrize("block", [1, 7, 1000])
+def test_k_blocks_equal_one_long_render_with_stretched_tones(tmp_path, block):
+    bank = stretched_bank(tmp_path, {"mid": 3e-4, "breathy": 1e-3})
+
+    def play(block_size, total=30000):
+        r = Renderer(bank, RenderConfig(sample_rate=SR, seed=2))
+        r.note_on(1, 220.0, 0.8)
+        r.note_on(0, 110.0, 0.8, at_sample=200)
+        r.note_on(2, 333.0, 0.5, at_sample=7001)
+        out, done = [], 0
+        while done < total:
+            size = min(block_size, total - done)
+            out.append(r.render(size))
+            done += size
+        return np.concatenate(out)
+
+    np.testing.assert_array_equal(play(block), play(30000))
+
+
+def test_a_stretched_tone_held_30_s_and_bent_has_no_clicks_and_keeps_its_partials(tmp_path):
+    from grower.synth.held_note import click_count
+    from grower.synth.synthetic_bank import make_bank
+
+    b = 8e-4
+    bank = make_bank(tmp_path / "stiff", [("mid", 200.0, 2.0, 0.0)], inharmonicity={"mid": b})
+    r = Renderer(bank, RenderConfig(sample_rate=SR))
+    voice = r.note_on(0, 900.0, 1.0)
+    first = r.render(20 * SR)
+    r.set_voice(voice, pitch_hz=1000.0)
+    audio = np.concatenate([first, r.render(11 * SR)])[SR:]
+    level = rms_db(audio, SR // 10)
+    assert level.max() - level.min() < 1.5
+    assert click_count(audio, SR) == 0
+    assert np.nanmax(np.abs(measured_cents(audio[-SR:], 1000.0, b, n_partials=8))) < 0.3  # 28,000 turns in

@@ -205,7 +205,7 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
         stage=rng.uniform(0, 8, n_slots), glide_from=rng.uniform(0, 8, n_slots), glide_to=rng.uniform(0, 8, n_slots),
         glide_elapsed_s=rng.uniform(0, 0.05, n_slots), glide_time_s=rng.uniform(0, 0.1, n_slots),
         onset=np.where(rng.random(n_slots) < 0.3, rng.integers(0, period, n_slots), 0), time_s=rng.uniform(0, 3, n_slots),
-        phase_rad=rng.uniform(0, 2 * np.pi, n_slots), prev_amps=rng.uniform(0, 0.1, (n_slots, h)).astype(np.float32),
+        phase_rad=rng.uniform(0, 2 * np.pi, n_slots), cycles=rng.integers(0, 10**6, n_slots).astype(np.float64), prev_amps=rng.uniform(0, 0.1, (n_slots, h)).astype(np.float32),
         prev_noise=rng.uniform(0, 0.02, (n_slots, n_bands)), prev_noise_level=rng.uniform(0, 1, n_slots),
     )
     state["time_s"][~state["held"]] = state["off_time_s"][~state["held"]] + 0.1
@@ -215,6 +215,7 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
     gain, harmonic_mix, noise_mix, noise_rate_gain, global_stage, glide_s = 0.8, 1.3, 0.7, 1.5, 6.0, 0.02
     slots = np.sort(rng.permutation(n_slots)[:14])
     n = slots.size
+    tab = table.arrays._replace(inharmonicity=np.array([0.0, 3e-4, 0.0]))  # tone 1 stretched: its voices taper at their real partials
 
     # The reference: the kernels one after another, NumPy between them.
     ref = {key: value.copy() for key, value in state.items()}
@@ -230,7 +231,7 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
     loudness = ref["velocity"][slots] * ref["expression"][slots] * gain * ~silent
     amps, n_active, amp_start = np.empty((n, h), np.float32), np.empty(n, np.int64), ref["prev_amps"][slots]
     voice_amplitudes(controls.amplitude, controls.distribution, stage_now, freq_hz, loudness * harmonic_mix, True, sr,
-                     TAPER_START_FRACTION, MAX_EQUAL_BOOST, amp_start, amps, n_active)
+                     TAPER_START_FRACTION, MAX_EQUAL_BOOST, amp_start, amps, n_active, tab.inharmonicity[ref["tone"][slots]])
     omega = 2 * np.pi * freq_hz / sr
     phase = ref["phase_rad"][slots] - omega * ref["onset"][slots]
     power = np.zeros(out_band_hz.size)
@@ -238,18 +239,19 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
                 out_band_hz, train_band_hz, power)
     expected_state = dict(ref, onset=np.where(np.isin(np.arange(n_slots), slots), 0, ref["onset"]))
     expected_state["phase_rad"][slots] = np.remainder(phase + omega * period, 2 * np.pi)
+    expected_state["cycles"][slots] += np.floor((phase + omega * period) / (2 * np.pi))
     expected_state["prev_amps"][slots] = amps
     expected_state["prev_noise"][slots] = controls.noise
     expected_state["prev_noise_level"][slots] = noise_gain(stage_now, h) * loudness * noise_rate_gain * noise_mix
     expected_state["time_s"][slots] = t_end
 
     got = {key: value.copy() for key, value in state.items()}
-    out = dict(phase=np.empty(n), omega=np.empty(n), amp_start=np.empty((n, h), np.float32), amp_end=np.empty((n, h), np.float32),
+    out = dict(phase=np.empty(n), cycles=np.empty(n), omega=np.empty(n), amp_start=np.empty((n, h), np.float32), amp_end=np.empty((n, h), np.float32),
                n_active=np.empty(n, np.int64), onset=np.empty(n, np.int64), power=np.zeros(out_band_hz.size), silent=np.empty(n, bool))
-    advance_voices(slots, period, sr, table.arrays, table.f0_hz, h,
+    advance_voices(slots, period, sr, tab, table.f0_hz, h,
                    got["tone"], got["held"], got["dying"], got["off_time_s"], released_from, got["pitch_hz"], got["velocity"], got["expression"],
                    got["voice_stage"], tone_stage, global_stage, glide_s, got["stage"], got["glide_from"], got["glide_to"],
-                   got["glide_elapsed_s"], got["glide_time_s"], got["onset"], got["time_s"], got["phase_rad"], got["prev_amps"],
+                   got["glide_elapsed_s"], got["glide_time_s"], got["onset"], got["time_s"], got["phase_rad"], got["cycles"], got["prev_amps"],
                    got["prev_noise"], got["prev_noise_level"], gain, harmonic_mix, noise_mix, True, noise_rate_gain,
                    TAPER_START_FRACTION, MAX_EQUAL_BOOST, out_band_hz, train_band_hz, False, no_morph(n_slots, h, n_bands), scratch(h), *out.values())
     assert 0 < silent.sum() < n and 0 < (out["onset"] > 0).sum() and (out["n_active"] < h).any()  # every case shows
@@ -257,6 +259,7 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
     np.testing.assert_array_equal(out["onset"], state["onset"][slots])
     np.testing.assert_array_equal(out["n_active"], n_active)
     np.testing.assert_allclose(out["phase"], phase, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(out["cycles"], state["cycles"][slots])
     np.testing.assert_allclose(out["omega"], omega, rtol=1e-12)
     np.testing.assert_array_equal(out["amp_start"], amp_start)
     np.testing.assert_allclose(out["amp_end"], amps, rtol=1e-6, atol=1e-12)
