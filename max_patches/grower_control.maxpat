@@ -690,6 +690,59 @@
             {
                 "box": {
                     "id": "obj-39",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        840.0,
+                        190.0,
+                        100.0,
+                        20.0
+                    ],
+                    "text": "velocity timbre"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-40",
+                    "maxclass": "flonum",
+                    "numinlets": 1,
+                    "numoutlets": 2,
+                    "patching_rect": [
+                        840.0,
+                        212.0,
+                        60.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "",
+                        "bang"
+                    ],
+                    "minimum": 0.0,
+                    "maximum": 4.0
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-41",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        840.0,
+                        245.0,
+                        196.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "/grower/velocity_timbre $1"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-42",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -707,7 +760,7 @@
             },
             {
                 "box": {
-                    "id": "obj-40",
+                    "id": "obj-43",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -722,7 +775,7 @@
             },
             {
                 "box": {
-                    "id": "obj-41",
+                    "id": "obj-44",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -737,7 +790,7 @@
             },
             {
                 "box": {
-                    "id": "obj-42",
+                    "id": "obj-45",
                     "maxclass": "button",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -754,7 +807,7 @@
             },
             {
                 "box": {
-                    "id": "obj-43",
+                    "id": "obj-46",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -773,7 +826,7 @@
             },
             {
                 "box": {
-                    "id": "obj-44",
+                    "id": "obj-47",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -792,7 +845,7 @@
             },
             {
                 "box": {
-                    "id": "obj-45",
+                    "id": "obj-48",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -810,7 +863,7 @@
             },
             {
                 "box": {
-                    "id": "obj-46",
+                    "id": "obj-49",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -828,7 +881,7 @@
             },
             {
                 "box": {
-                    "id": "obj-47",
+                    "id": "obj-50",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -846,7 +899,7 @@
             },
             {
                 "box": {
-                    "id": "obj-48",
+                    "id": "obj-51",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 5,
@@ -868,7 +921,7 @@
             },
             {
                 "box": {
-                    "id": "obj-49",
+                    "id": "obj-52",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -886,7 +939,7 @@
             },
             {
                 "box": {
-                    "id": "obj-50",
+                    "id": "obj-53",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -904,7 +957,7 @@
             },
             {
                 "box": {
-                    "id": "obj-51",
+                    "id": "obj-54",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -928,7 +981,7 @@
             },
             {
                 "box": {
-                    "id": "obj-52",
+                    "id": "obj-55",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -946,7 +999,7 @@
             },
             {
                 "box": {
-                    "id": "obj-53",
+                    "id": "obj-56",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -961,7 +1014,7 @@
             },
             {
                 "box": {
-                    "id": "obj-54",
+                    "id": "obj-57",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -979,7 +1032,7 @@
             },
             {
                 "box": {
-                    "id": "obj-55",
+                    "id": "obj-58",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -997,7 +1050,7 @@
             },
             {
                 "box": {
-                    "id": "obj-56",
+                    "id": "obj-59",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1012,7 +1065,7 @@
             },
             {
                 "box": {
-                    "id": "obj-57",
+                    "id": "obj-60",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1027,7 +1080,7 @@
             },
             {
                 "box": {
-                    "id": "obj-58",
+                    "id": "obj-61",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1042,7 +1095,7 @@
             },
             {
                 "box": {
-                    "id": "obj-59",
+                    "id": "obj-62",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 7,
@@ -1066,7 +1119,7 @@
             },
             {
                 "box": {
-                    "id": "obj-60",
+                    "id": "obj-63",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 4,
@@ -1087,7 +1140,7 @@
             },
             {
                 "box": {
-                    "id": "obj-61",
+                    "id": "obj-64",
                     "maxclass": "slider",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1108,7 +1161,7 @@
             },
             {
                 "box": {
-                    "id": "obj-62",
+                    "id": "obj-65",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1123,7 +1176,7 @@
             },
             {
                 "box": {
-                    "id": "obj-63",
+                    "id": "obj-66",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1141,7 +1194,7 @@
             },
             {
                 "box": {
-                    "id": "obj-64",
+                    "id": "obj-67",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1156,7 +1209,7 @@
             },
             {
                 "box": {
-                    "id": "obj-65",
+                    "id": "obj-68",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1174,7 +1227,7 @@
             },
             {
                 "box": {
-                    "id": "obj-66",
+                    "id": "obj-69",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1189,7 +1242,7 @@
             },
             {
                 "box": {
-                    "id": "obj-67",
+                    "id": "obj-70",
                     "maxclass": "number",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1207,7 +1260,7 @@
             },
             {
                 "box": {
-                    "id": "obj-68",
+                    "id": "obj-71",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1222,7 +1275,7 @@
             },
             {
                 "box": {
-                    "id": "obj-69",
+                    "id": "obj-72",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1240,7 +1293,7 @@
             },
             {
                 "box": {
-                    "id": "obj-70",
+                    "id": "obj-73",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1255,7 +1308,7 @@
             },
             {
                 "box": {
-                    "id": "obj-71",
+                    "id": "obj-74",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1273,7 +1326,7 @@
             },
             {
                 "box": {
-                    "id": "obj-72",
+                    "id": "obj-75",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1288,7 +1341,7 @@
             },
             {
                 "box": {
-                    "id": "obj-73",
+                    "id": "obj-76",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1306,7 +1359,7 @@
             },
             {
                 "box": {
-                    "id": "obj-74",
+                    "id": "obj-77",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1324,7 +1377,7 @@
             },
             {
                 "box": {
-                    "id": "obj-75",
+                    "id": "obj-78",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1342,7 +1395,7 @@
             },
             {
                 "box": {
-                    "id": "obj-76",
+                    "id": "obj-79",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1357,7 +1410,7 @@
             },
             {
                 "box": {
-                    "id": "obj-77",
+                    "id": "obj-80",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1375,7 +1428,7 @@
             },
             {
                 "box": {
-                    "id": "obj-78",
+                    "id": "obj-81",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1393,7 +1446,7 @@
             },
             {
                 "box": {
-                    "id": "obj-79",
+                    "id": "obj-82",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1411,7 +1464,7 @@
             },
             {
                 "box": {
-                    "id": "obj-80",
+                    "id": "obj-83",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1429,7 +1482,7 @@
             },
             {
                 "box": {
-                    "id": "obj-81",
+                    "id": "obj-84",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1783,7 +1836,19 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-39",
+                        "obj-40",
+                        0
+                    ],
+                    "destination": [
+                        "obj-41",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-41",
                         0
                     ],
                     "destination": [
@@ -1799,43 +1864,19 @@
                         0
                     ],
                     "destination": [
-                        "obj-43",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-43",
-                        0
-                    ],
-                    "destination": [
-                        "obj-44",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-44",
-                        0
-                    ],
-                    "destination": [
-                        "obj-45",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-45",
-                        0
-                    ],
-                    "destination": [
                         "obj-2",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-45",
+                        0
+                    ],
+                    "destination": [
+                        "obj-46",
                         0
                     ]
                 }
@@ -1847,7 +1888,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-2",
+                        "obj-47",
                         0
                     ]
                 }
@@ -1871,7 +1912,7 @@
                         0
                     ],
                     "destination": [
-                        "obj-50",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1879,23 +1920,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-50",
-                        0
-                    ],
-                    "destination": [
                         "obj-49",
                         0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-48",
-                        1
                     ],
                     "destination": [
-                        "obj-52",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1903,7 +1932,7 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-52",
+                        "obj-50",
                         0
                     ],
                     "destination": [
@@ -1915,8 +1944,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-48",
-                        1
+                        "obj-51",
+                        0
                     ],
                     "destination": [
                         "obj-53",
@@ -1927,8 +1956,20 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-48",
-                        2
+                        "obj-53",
+                        0
+                    ],
+                    "destination": [
+                        "obj-52",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-51",
+                        1
                     ],
                     "destination": [
                         "obj-55",
@@ -1951,11 +1992,47 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-48",
+                        "obj-51",
+                        1
+                    ],
+                    "destination": [
+                        "obj-56",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-51",
+                        2
+                    ],
+                    "destination": [
+                        "obj-58",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-58",
+                        0
+                    ],
+                    "destination": [
+                        "obj-57",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-51",
                         4
                     ],
                     "destination": [
-                        "obj-59",
+                        "obj-62",
                         0
                     ]
                 }
@@ -1963,31 +2040,7 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-59",
-                        0
-                    ],
-                    "destination": [
-                        "obj-60",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-60",
-                        0
-                    ],
-                    "destination": [
-                        "obj-61",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-60",
+                        "obj-62",
                         0
                     ],
                     "destination": [
@@ -1999,11 +2052,35 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-60",
+                        "obj-63",
+                        0
+                    ],
+                    "destination": [
+                        "obj-64",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-63",
+                        0
+                    ],
+                    "destination": [
+                        "obj-66",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-63",
                         1
                     ],
                     "destination": [
-                        "obj-65",
+                        "obj-68",
                         0
                     ]
                 }
@@ -2011,11 +2088,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-60",
+                        "obj-63",
                         2
                     ],
                     "destination": [
-                        "obj-67",
+                        "obj-70",
                         0
                     ]
                 }
@@ -2023,11 +2100,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-60",
+                        "obj-63",
                         3
                     ],
                     "destination": [
-                        "obj-69",
+                        "obj-72",
                         0
                     ]
                 }
@@ -2035,20 +2112,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-59",
+                        "obj-62",
                         1
-                    ],
-                    "destination": [
-                        "obj-71",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-59",
-                        2
                     ],
                     "destination": [
                         "obj-74",
@@ -2059,56 +2124,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-59",
-                        3
-                    ],
-                    "destination": [
-                        "obj-75",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-74",
-                        0
-                    ],
-                    "destination": [
-                        "obj-73",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-75",
-                        0
-                    ],
-                    "destination": [
-                        "obj-73",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-59",
-                        4
-                    ],
-                    "destination": [
-                        "obj-78",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-78",
-                        0
+                        "obj-62",
+                        2
                     ],
                     "destination": [
                         "obj-77",
@@ -2119,8 +2136,56 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-59",
-                        5
+                        "obj-62",
+                        3
+                    ],
+                    "destination": [
+                        "obj-78",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-77",
+                        0
+                    ],
+                    "destination": [
+                        "obj-76",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-78",
+                        0
+                    ],
+                    "destination": [
+                        "obj-76",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-62",
+                        4
+                    ],
+                    "destination": [
+                        "obj-81",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-81",
+                        0
                     ],
                     "destination": [
                         "obj-80",
@@ -2131,11 +2196,23 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-80",
+                        "obj-62",
+                        5
+                    ],
+                    "destination": [
+                        "obj-83",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-83",
                         0
                     ],
                     "destination": [
-                        "obj-79",
+                        "obj-82",
                         0
                     ]
                 }

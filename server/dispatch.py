@@ -90,6 +90,7 @@ class Dispatcher:
         self.map("/grower/gain", self._gain)
         self.map("/grower/noise", self._noise)
         self.map("/grower/harmonic", self._harmonic)
+        self.map("/grower/velocity_timbre", self._velocity_timbre)
         self.map("/grower/panic", self._panic)
         self.map("/grower/bank/load", self._bank_load)
         self.map("/grower/tuning/load", self._tuning_load)
@@ -260,6 +261,10 @@ class Dispatcher:
     def _harmonic(self, r: Request) -> None:
         mix = r.args[0]
         self._later(r, lambda at: self.engine.player.set_mix(harmonic=mix, at_sample=at))
+
+    def _velocity_timbre(self, r: Request) -> None:
+        amount = r.args[0]
+        self._later(r, lambda at: self.engine.player.set_velocity_timbre(amount, at_sample=at))
 
     def _panic(self, r: Request) -> None:
         def panic(at):

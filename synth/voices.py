@@ -220,6 +220,7 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
                    tone, held, dying, off_time_s, released_from, pitch_hz, velocity, expression,
                    voice_stage, tone_stage, global_stage, glide_s, stage, glide_from, glide_to, glide_elapsed_s, glide_time_s,
                    onset, time_s, phase_rad, prev_amps, prev_noise, prev_noise_level,
+                   harmonic_gain, timbre_shaped,
                    gain, harmonic_mix, noise_mix, equal_level, noise_rate_gain, taper_start, max_boost, out_band_hz, train_band_hz,
                    phase_out, omega_out, amp_start_out, amp_end_out, n_active_out, onset_out, power_out, silent_out):  # pragma: no cover - compiled
     """Advance the voices in slots by one period of `period` samples; say what the oscillator and noise play.
@@ -229,7 +230,9 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     prev_amps, [S, N] prev_noise), as voice_slots.VoiceSlots names it, updated in place:
     stage and the glide, onset (0 after), time_s (+ period / sample_rate), phase_rad
     (at the next period's start, in [0, 2 pi)), prev_amps, prev_noise, prev_noise_level
-    (the values at the next period's start). gain, harmonic_mix, noise_mix: linear;
+    (the values at the next period's start). harmonic_gain: [S, H] float32 each slot's
+    velocity timbre row, multiplied into its distribution where timbre_shaped [S] bool
+    (velocity_timbre.harmonic_gain). gain, harmonic_mix, noise_mix: linear;
     equal_level: the level mode is "equal"; noise_rate_gain: linear; taper_start: a
     fraction of Nyquist; max_boost: linear; out_band_hz: [B] Hz; train_band_hz: Hz.
 
@@ -240,7 +243,8 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     noise filter's power response, added to. silent_out [V] bool: the voice ends with
     this period (it was fading, or has ended), so its slot is freed.
 
-    Reproduces, in order: voice_controls at the period's end, advance_glides,
+    Reproduces, in order: voice_controls at the period's end (its distribution times the
+    slot's harmonic_gain), advance_glides,
     oscillator.voice_amplitudes (on loudness velocity * expression * gain, 0 once silent,
     times harmonic_mix), the phase anchoring, and oscillator.noise_power on the bands and
     noise gain at the period's start; the new noise gain is growth.noise_gain(stage) *
@@ -268,6 +272,9 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
         freq_hz[i] = pitch_hz[v] * f0_ratio[i]
         loudness[i] = 0.0 if silent_out[i] else velocity[v] * expression[v] * gain
         harmonic_loudness[i] = loudness[i] * harmonic_mix
+        if timbre_shaped[v]:  # velocity timbre: one multiply per harmonic, none for a neutral row
+            for h in range(n_harmonics):
+                distribution[i, h] *= harmonic_gain[v, h]
         for h in range(n_harmonics):
             amp_start_out[i, h] = prev_amps[v, h]
     voice_amplitudes(amplitude, distribution, stage_now, freq_hz, harmonic_loudness, equal_level, sample_rate, taper_start, max_boost, amp_start_out, amp_end_out, n_active_out)

@@ -8,7 +8,7 @@ The report folder holds, per tone, ``<name>_target.wav`` (the training target),
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,8 @@ from grower.synth.atomic import atomic_directory
 from grower.synth.bank import (
     CHECKPOINT_DIR,
     REPORT_DIR,
+    VELOCITY_OFFSET_DB,
+    VELOCITY_TIMBRE_DB,
     BankError,
     BankHeader,
     BankTone,
@@ -38,6 +40,7 @@ from .config import GrowerConfig
 from .interrupt import SwapGuard
 from .segment import Segments, segment
 from .staging import link_or_copy
+from .velocity_timbre import velocity_timbre
 
 
 # A tone's report files: <name><suffix>, in the bank's report folder.
@@ -111,6 +114,11 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
     distribution = amplitudes / np.maximum(amplitude[:, None], 1e-12)
     # Where a held note loops or decays, from the controls it will play.
     segments = segment(amplitudes, controls["noise_magnitudes"], f0, sample_rate / hop, config.envelope.envelope)
+    # How the timbre follows loudness, from the decoder (or a tilt): the renderer's velocity timbre.
+    frame_rate_hz = sample_rate / hop
+    dynamics = velocity_timbre(record.weights, tone.inputs.numpy(), tone.input_std, f0, features.loudness_db,
+                               (int(round(segments.sustain_start_s * frame_rate_hz)), int(round(segments.sustain_end_s * frame_rate_hz))),
+                               int(round(segments.onset_s * frame_rate_hz)), config.model, sample_rate)
     arrays = {
         "controls.f0_hz": f0,
         "controls.amplitude": amplitude.astype(np.float32),
@@ -119,6 +127,8 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
         "controls.loudness_db": features.loudness_db.astype(np.float32),
         "controls.decay_db_per_s": segments.decay_db_per_s,
         "controls.noise_decay_db_per_s": segments.noise_decay_db_per_s,
+        VELOCITY_TIMBRE_DB: dynamics.timbre_db,
+        VELOCITY_OFFSET_DB: dynamics.offsets_db,
         "inputs.mean": tone.input_mean.astype(np.float32),
         "inputs.std": tone.input_std.astype(np.float32),
         "train.loss": np.asarray(record.losses, dtype=np.float32).reshape(-1),
@@ -139,7 +149,8 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
         return [pool.spread(report.plot_tone, *args, f0_hz=features.tone_f0_hz, segments=segments)]
 
     training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=round(lsd_db, 3))
-    return ExportedTone(entry=tone_entry(record, segments), arrays=arrays, training=training, report_files={"write": write_report})
+    entry = replace(tone_entry(record, segments), velocity_timbre=dynamics.source)
+    return ExportedTone(entry=entry, arrays=arrays, training=training, report_files={"write": write_report})
 
 
 def carried_tone(old_bank: Path, tone: BankTone) -> ExportedTone:
