@@ -9,11 +9,13 @@ instead, each at its own known rate (:func:`one_shot_arrays`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .bank import Bank, BankHeader, ToneEntry, load_bank, write_bank
+from .bank import VELOCITY_OFFSET_DB, VELOCITY_TIMBRE_DB, Bank, BankHeader, ToneEntry, load_bank, write_bank
+from .velocity_timbre import OFFSETS_DB, tilt_table
 
 SAMPLE_RATE = 22050
 HOP_SIZE = 128
@@ -64,7 +66,7 @@ def one_shot_arrays(f0_hz: float, duration_s: float, noise: float, decay_db_per_
 
 def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: int = 64, n_noise_bands: int = 64,
               amplitude: float = 0.3, sustain_s: tuple[float, float] = (0.2, 0.3), band_limited: bool = True,
-              loop: str = "ping-pong", crossfade_s: float = 0.0, one_shot: dict | None = None) -> Bank:
+              loop: str = "ping-pong", crossfade_s: float = 0.0, one_shot: dict | None = None, velocity_timbre: bool = False) -> Bank:
     """Write a bank of steady tones into directory (created) and load it.
 
     tones: [(name, f0_hz, duration_s, noise)]. fading: amplitude falls 0.5 -> 0.05
@@ -72,6 +74,7 @@ def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: i
     looped as loop says ("ping-pong", or "crossfade" over crossfade_s).
     one_shot: {name: (decay_db_per_s, release_s)} for tones that are one-shots instead
     (:func:`one_shot_arrays`): their decaying body runs from 0.01 s to release_s before the end.
+    velocity_timbre: every tone gets the default tilt as its velocity timbre table (source "tilt").
     """
     items = []
     one_shot = one_shot or {}
@@ -91,6 +94,11 @@ def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: i
                           duration_s=duration_s, sustain_start_s=sustain_s[0], sustain_end_s=duration_s - sustain_s[1],
                           n_frames=n_frames, file=f"tones/{name}.safetensors", loop=loop, loop_crossfade_s=crossfade_s if loop == "crossfade" else 0.0)
         items.append((entry, arrays))
+    if velocity_timbre:
+        for i, (entry, arrays) in enumerate(items):
+            arrays[VELOCITY_TIMBRE_DB] = tilt_table(OFFSETS_DB, n_harmonics).astype(np.float32)
+            arrays[VELOCITY_OFFSET_DB] = np.asarray(OFFSETS_DB, np.float32)
+            items[i] = (replace(entry, velocity_timbre="tilt"), arrays)
     write_bank(directory, BankHeader(sample_rate=SAMPLE_RATE, hop_size=HOP_SIZE, n_harmonics=n_harmonics, n_noise_bands=n_noise_bands), items)
     return load_bank(directory)
 
@@ -98,7 +106,8 @@ def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: i
 def benchmark_bank(directory: Path, n_tones: int = 12) -> Bank:
     """The benchmarks' bank: n_tones semitones from 123 Hz, 3 s each, all 64 harmonics at 1/k, some noise.
 
-    Not band-limited, so every voice keeps every harmonic it can below the output Nyquist: the worst case.
+    Not band-limited, so every voice keeps every harmonic it can below the output Nyquist, and every tone has a
+    velocity timbre table, so every voice below velocity 1 pays its multiply: the worst case.
     """
     tones = [(f"t{i}", 110.0 * 2 ** (i / 12 + 0.13), 3.0, 0.01) for i in range(n_tones)]
-    return make_bank(directory, tones, amplitude=0.2, sustain_s=(0.3, 0.5), band_limited=False)
+    return make_bank(directory, tones, amplitude=0.2, sustain_s=(0.3, 0.5), band_limited=False, velocity_timbre=True)
