@@ -29,7 +29,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from grower.synth.controls import harmonic_amplitudes
 from grower.synth.velocity_timbre import (
@@ -41,7 +40,6 @@ from grower.synth.velocity_timbre import (
 )
 
 from .config import ModelConfig
-from .decoder import ToneDecoders
 
 LOUDNESS_COLUMN, MFCC0_COLUMN = 1, 2  # in tone_set.decoder_inputs
 N_MELS = 128  # features.analyse's mel bands: a uniform shift of d dB moves the orthonormal MFCC 0 by d * sqrt(N_MELS)
@@ -78,6 +76,10 @@ def decoded_distributions(weights: dict, inputs: np.ndarray, input_std: np.ndarr
     weights: the tone's decoder weights (ToneDecoders.tone_state); inputs: [F, n_inputs] its
     normalised decoder inputs; input_std: [n_inputs] their scales; f0_hz: [F] Hz; offsets_db: [L] dB.
     """
+    import torch  # here, not at import: grower-train imports torch while its workers analyse the files (pipeline)
+
+    from .decoder import ToneDecoders
+
     decoder = ToneDecoders(inputs.shape[1], model, [0])
     decoder.load_tone_state(0, weights)
     shifted = np.repeat(np.asarray(inputs, np.float32)[None], len(offsets_db), axis=0)
