@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 from grower.server.protocol import (BANK_CHANGED, BY_ADDRESS, DEFAULT_STAGE_CEILING, DONE_REPLY, FAIL_REPLY, GAIN_DB, GLIDE, METER_REPLY,
-                                    MIX, PITCH, STAGE_CHANGED, STATUS_REPLY, SYNCED_REPLY, TUNING_CHANGED, VOICE_ENDED, VOICE_STARTED)
+                                    MIX, PITCH, STAGE_CHANGED, STATUS_REPLY, SYNCED_REPLY, TUNING_CHANGED, VELOCITY_TIMBRE, VOICE_ENDED,
+                                    VOICE_STARTED)
 from grower.synth.envelope import TRANSPOSE_MODES
 
 HERE = Path(__file__).resolve().parent
@@ -308,6 +309,10 @@ def control_patch() -> dict:
     noise = p.ui("flonum", 740, 212, 60, minimum=float(MIX.low), maximum=float(MIX.high))
     noise_msg = p.osc("/grower/noise", 740, 245, "$1")
     p.chain(noise, noise_msg, send)
+    p.comment("velocity timbre", 840, 190, width=100)
+    timbre = p.ui("flonum", 840, 212, 60, minimum=float(VELOCITY_TIMBRE.low), maximum=float(VELOCITY_TIMBRE.high))
+    timbre_msg = p.osc("/grower/velocity_timbre", 840, 245, "$1")
+    p.chain(timbre, timbre_msg, send)
     panic = p.osc("/grower/panic", 640, 300)
     p.connect(panic, 0, send)
     p.comment("silence everything", 740, 300, width=140)

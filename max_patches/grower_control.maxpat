@@ -690,6 +690,59 @@
             {
                 "box": {
                     "id": "obj-39",
+                    "maxclass": "comment",
+                    "numinlets": 1,
+                    "numoutlets": 0,
+                    "patching_rect": [
+                        840.0,
+                        190.0,
+                        100.0,
+                        20.0
+                    ],
+                    "text": "velocity timbre"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-40",
+                    "maxclass": "flonum",
+                    "numinlets": 1,
+                    "numoutlets": 2,
+                    "patching_rect": [
+                        840.0,
+                        212.0,
+                        60.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        "",
+                        "bang"
+                    ],
+                    "minimum": 0.0,
+                    "maximum": 4.0
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-41",
+                    "maxclass": "message",
+                    "numinlets": 2,
+                    "numoutlets": 1,
+                    "patching_rect": [
+                        840.0,
+                        245.0,
+                        196.0,
+                        22.0
+                    ],
+                    "outlettype": [
+                        ""
+                    ],
+                    "text": "/grower/velocity_timbre $1"
+                }
+            },
+            {
+                "box": {
+                    "id": "obj-42",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -707,7 +760,7 @@
             },
             {
                 "box": {
-                    "id": "obj-40",
+                    "id": "obj-43",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -722,7 +775,7 @@
             },
             {
                 "box": {
-                    "id": "obj-41",
+                    "id": "obj-44",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -737,7 +790,7 @@
             },
             {
                 "box": {
-                    "id": "obj-42",
+                    "id": "obj-45",
                     "maxclass": "button",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -754,7 +807,7 @@
             },
             {
                 "box": {
-                    "id": "obj-43",
+                    "id": "obj-46",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -773,7 +826,7 @@
             },
             {
                 "box": {
-                    "id": "obj-44",
+                    "id": "obj-47",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -792,7 +845,7 @@
             },
             {
                 "box": {
-                    "id": "obj-45",
+                    "id": "obj-48",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -810,7 +863,7 @@
             },
             {
                 "box": {
-                    "id": "obj-46",
+                    "id": "obj-49",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -828,7 +881,7 @@
             },
             {
                 "box": {
-                    "id": "obj-47",
+                    "id": "obj-50",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -844,7 +897,7 @@
             },
             {
                 "box": {
-                    "id": "obj-48",
+                    "id": "obj-51",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -862,7 +915,7 @@
             },
             {
                 "box": {
-                    "id": "obj-49",
+                    "id": "obj-52",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -880,7 +933,7 @@
             },
             {
                 "box": {
-                    "id": "obj-50",
+                    "id": "obj-53",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -898,7 +951,7 @@
             },
             {
                 "box": {
-                    "id": "obj-51",
+                    "id": "obj-54",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 5,
@@ -920,7 +973,7 @@
             },
             {
                 "box": {
-                    "id": "obj-52",
+                    "id": "obj-55",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -938,7 +991,7 @@
             },
             {
                 "box": {
-                    "id": "obj-53",
+                    "id": "obj-56",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -956,7 +1009,7 @@
             },
             {
                 "box": {
-                    "id": "obj-54",
+                    "id": "obj-57",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -980,7 +1033,7 @@
             },
             {
                 "box": {
-                    "id": "obj-55",
+                    "id": "obj-58",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -998,7 +1051,7 @@
             },
             {
                 "box": {
-                    "id": "obj-56",
+                    "id": "obj-59",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1013,7 +1066,7 @@
             },
             {
                 "box": {
-                    "id": "obj-57",
+                    "id": "obj-60",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1031,7 +1084,7 @@
             },
             {
                 "box": {
-                    "id": "obj-58",
+                    "id": "obj-61",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1049,7 +1102,7 @@
             },
             {
                 "box": {
-                    "id": "obj-59",
+                    "id": "obj-62",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1064,7 +1117,7 @@
             },
             {
                 "box": {
-                    "id": "obj-60",
+                    "id": "obj-63",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1079,7 +1132,7 @@
             },
             {
                 "box": {
-                    "id": "obj-61",
+                    "id": "obj-64",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1094,7 +1147,7 @@
             },
             {
                 "box": {
-                    "id": "obj-62",
+                    "id": "obj-65",
                     "maxclass": "newobj",
                     "numinlets": 2,
                     "numoutlets": 7,
@@ -1118,7 +1171,7 @@
             },
             {
                 "box": {
-                    "id": "obj-63",
+                    "id": "obj-66",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 4,
@@ -1139,7 +1192,7 @@
             },
             {
                 "box": {
-                    "id": "obj-64",
+                    "id": "obj-67",
                     "maxclass": "slider",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1160,7 +1213,7 @@
             },
             {
                 "box": {
-                    "id": "obj-65",
+                    "id": "obj-68",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1175,7 +1228,7 @@
             },
             {
                 "box": {
-                    "id": "obj-66",
+                    "id": "obj-69",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1193,7 +1246,7 @@
             },
             {
                 "box": {
-                    "id": "obj-67",
+                    "id": "obj-70",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1208,7 +1261,7 @@
             },
             {
                 "box": {
-                    "id": "obj-68",
+                    "id": "obj-71",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1226,7 +1279,7 @@
             },
             {
                 "box": {
-                    "id": "obj-69",
+                    "id": "obj-72",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1241,7 +1294,7 @@
             },
             {
                 "box": {
-                    "id": "obj-70",
+                    "id": "obj-73",
                     "maxclass": "number",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1259,7 +1312,7 @@
             },
             {
                 "box": {
-                    "id": "obj-71",
+                    "id": "obj-74",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1274,7 +1327,7 @@
             },
             {
                 "box": {
-                    "id": "obj-72",
+                    "id": "obj-75",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1292,7 +1345,7 @@
             },
             {
                 "box": {
-                    "id": "obj-73",
+                    "id": "obj-76",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1307,7 +1360,7 @@
             },
             {
                 "box": {
-                    "id": "obj-74",
+                    "id": "obj-77",
                     "maxclass": "flonum",
                     "numinlets": 1,
                     "numoutlets": 2,
@@ -1325,7 +1378,7 @@
             },
             {
                 "box": {
-                    "id": "obj-75",
+                    "id": "obj-78",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1340,7 +1393,7 @@
             },
             {
                 "box": {
-                    "id": "obj-76",
+                    "id": "obj-79",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1358,7 +1411,7 @@
             },
             {
                 "box": {
-                    "id": "obj-77",
+                    "id": "obj-80",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1376,7 +1429,7 @@
             },
             {
                 "box": {
-                    "id": "obj-78",
+                    "id": "obj-81",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1394,7 +1447,7 @@
             },
             {
                 "box": {
-                    "id": "obj-79",
+                    "id": "obj-82",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1409,7 +1462,7 @@
             },
             {
                 "box": {
-                    "id": "obj-80",
+                    "id": "obj-83",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1427,7 +1480,7 @@
             },
             {
                 "box": {
-                    "id": "obj-81",
+                    "id": "obj-84",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1445,7 +1498,7 @@
             },
             {
                 "box": {
-                    "id": "obj-82",
+                    "id": "obj-85",
                     "maxclass": "message",
                     "numinlets": 2,
                     "numoutlets": 1,
@@ -1463,7 +1516,7 @@
             },
             {
                 "box": {
-                    "id": "obj-83",
+                    "id": "obj-86",
                     "maxclass": "newobj",
                     "numinlets": 1,
                     "numoutlets": 1,
@@ -1481,7 +1534,7 @@
             },
             {
                 "box": {
-                    "id": "obj-84",
+                    "id": "obj-87",
                     "maxclass": "comment",
                     "numinlets": 1,
                     "numoutlets": 0,
@@ -1835,7 +1888,19 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-39",
+                        "obj-40",
+                        0
+                    ],
+                    "destination": [
+                        "obj-41",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-41",
                         0
                     ],
                     "destination": [
@@ -1851,43 +1916,19 @@
                         0
                     ],
                     "destination": [
-                        "obj-43",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-43",
-                        0
-                    ],
-                    "destination": [
-                        "obj-44",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-44",
-                        0
-                    ],
-                    "destination": [
-                        "obj-45",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-45",
-                        0
-                    ],
-                    "destination": [
                         "obj-2",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-45",
+                        0
+                    ],
+                    "destination": [
+                        "obj-46",
                         0
                     ]
                 }
@@ -1899,7 +1940,19 @@
                         0
                     ],
                     "destination": [
-                        "obj-2",
+                        "obj-47",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-47",
+                        0
+                    ],
+                    "destination": [
+                        "obj-48",
                         0
                     ]
                 }
@@ -1931,11 +1984,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-50",
+                        "obj-51",
                         0
                     ],
                     "destination": [
-                        "obj-51",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1943,35 +1996,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-51",
-                        0
-                    ],
-                    "destination": [
-                        "obj-53",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-53",
-                        0
-                    ],
-                    "destination": [
                         "obj-52",
                         0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-51",
-                        1
                     ],
                     "destination": [
-                        "obj-55",
+                        "obj-2",
                         0
                     ]
                 }
@@ -1979,7 +2008,7 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-55",
+                        "obj-53",
                         0
                     ],
                     "destination": [
@@ -1991,8 +2020,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-51",
-                        1
+                        "obj-54",
+                        0
                     ],
                     "destination": [
                         "obj-56",
@@ -2003,8 +2032,20 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-51",
-                        2
+                        "obj-56",
+                        0
+                    ],
+                    "destination": [
+                        "obj-55",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-54",
+                        1
                     ],
                     "destination": [
                         "obj-58",
@@ -2027,11 +2068,47 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-51",
+                        "obj-54",
+                        1
+                    ],
+                    "destination": [
+                        "obj-59",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-54",
+                        2
+                    ],
+                    "destination": [
+                        "obj-61",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-61",
+                        0
+                    ],
+                    "destination": [
+                        "obj-60",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-54",
                         4
                     ],
                     "destination": [
-                        "obj-62",
+                        "obj-65",
                         0
                     ]
                 }
@@ -2039,31 +2116,7 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-62",
-                        0
-                    ],
-                    "destination": [
-                        "obj-63",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-63",
-                        0
-                    ],
-                    "destination": [
-                        "obj-64",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-63",
+                        "obj-65",
                         0
                     ],
                     "destination": [
@@ -2075,11 +2128,35 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-63",
+                        "obj-66",
+                        0
+                    ],
+                    "destination": [
+                        "obj-67",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-66",
+                        0
+                    ],
+                    "destination": [
+                        "obj-69",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-66",
                         1
                     ],
                     "destination": [
-                        "obj-68",
+                        "obj-71",
                         0
                     ]
                 }
@@ -2087,11 +2164,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-63",
+                        "obj-66",
                         2
                     ],
                     "destination": [
-                        "obj-70",
+                        "obj-73",
                         0
                     ]
                 }
@@ -2099,11 +2176,11 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-63",
+                        "obj-66",
                         3
                     ],
                     "destination": [
-                        "obj-72",
+                        "obj-75",
                         0
                     ]
                 }
@@ -2111,20 +2188,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-62",
+                        "obj-65",
                         1
-                    ],
-                    "destination": [
-                        "obj-74",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-62",
-                        2
                     ],
                     "destination": [
                         "obj-77",
@@ -2135,56 +2200,8 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-62",
-                        3
-                    ],
-                    "destination": [
-                        "obj-78",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-77",
-                        0
-                    ],
-                    "destination": [
-                        "obj-76",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-78",
-                        0
-                    ],
-                    "destination": [
-                        "obj-76",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-62",
-                        4
-                    ],
-                    "destination": [
-                        "obj-81",
-                        0
-                    ]
-                }
-            },
-            {
-                "patchline": {
-                    "source": [
-                        "obj-81",
-                        0
+                        "obj-65",
+                        2
                     ],
                     "destination": [
                         "obj-80",
@@ -2195,8 +2212,56 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-62",
-                        5
+                        "obj-65",
+                        3
+                    ],
+                    "destination": [
+                        "obj-81",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-80",
+                        0
+                    ],
+                    "destination": [
+                        "obj-79",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-81",
+                        0
+                    ],
+                    "destination": [
+                        "obj-79",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-65",
+                        4
+                    ],
+                    "destination": [
+                        "obj-84",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-84",
+                        0
                     ],
                     "destination": [
                         "obj-83",
@@ -2207,11 +2272,23 @@
             {
                 "patchline": {
                     "source": [
-                        "obj-83",
+                        "obj-65",
+                        5
+                    ],
+                    "destination": [
+                        "obj-86",
+                        0
+                    ]
+                }
+            },
+            {
+                "patchline": {
+                    "source": [
+                        "obj-86",
                         0
                     ],
                     "destination": [
-                        "obj-82",
+                        "obj-85",
                         0
                     ]
                 }

@@ -23,7 +23,7 @@ from grower.synth.renderer import RenderConfig
 from grower.synth.wav import fit_peak, write_wav
 
 from . import tuning
-from .player import Player
+from .player import Player, add_velocity_timbre_argument
 
 GAP_S = 0.15  # silence between the scale's notes
 CHORD_VELOCITY = 0.5  # a chord of several tones stays under full scale
@@ -40,6 +40,7 @@ def parse_args(argv):
     p.add_argument("--chord-s", type=float, default=6.0, help="length of the growing chord in seconds")
     p.add_argument("--chord-size", type=int, default=4, help="tones in the chord, spread over the bank")
     tuning.add_transpose_argument(p)
+    add_velocity_timbre_argument(p)
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     args = p.parse_args(argv)
     if not 0.05 <= args.note_s <= 60 or not 0.5 <= args.chord_s <= 600:
@@ -94,6 +95,7 @@ def main(argv=None) -> int:
         return error(str(e))
     player = Player(bank, args.bank_dir, RenderConfig(sample_rate=args.sample_rate))
     player.set_transpose(args.transpose)
+    player.set_velocity_timbre(args.velocity_timbre)
     audio = audition(player, args.note_s, args.chord_s, args.chord_size)
     names = ", ".join(t.entry.name for t in bank.tones)
     if args.out is not None:

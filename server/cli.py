@@ -38,7 +38,7 @@ from . import midi, tuning
 from .midi import MidiPerformer
 from .osc import OscServerThreads
 from .oscquery import MdnsAdvertiserThread, OscQueryServerThread, default_port, should_advertise
-from .player import Player
+from .player import Player, add_velocity_timbre_argument
 from .protocol import PROTOCOL
 
 # The audio thread shares the GIL with OSC and MIDI; Python's default 5 ms switch
@@ -77,6 +77,7 @@ def parse_args(argv):
     midi.add_arguments(p)
     tuning.add_arguments(p)
     tuning.add_transpose_argument(p)
+    add_velocity_timbre_argument(p)
     p.add_argument("--max-voices", type=int, default=128, metavar="N", help="voices sounding at once; past it the released voice that started first (else the oldest) is stolen")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     args = p.parse_args(argv)
@@ -84,6 +85,8 @@ def parse_args(argv):
         p.error("BANK_DIR is required")
     if not 0 <= args.stage_cc <= 119:
         p.error("--stage-cc must be a controller number 0..119")
+    if not 0 <= args.velocity_timbre_cc <= 119:
+        p.error("--velocity-timbre-cc must be a controller number 0..119")
     if not 16 <= args.block_size <= 8192:
         p.error("--block-size must be within 16..8192")
     if not 0 <= args.osc_port <= 65535 or (args.oscquery_port is not None and not 0 <= args.oscquery_port <= 65535):
@@ -130,6 +133,7 @@ def main(argv=None) -> int:
         bank = prepared.bank
         player = Player(bank, args.bank_dir.resolve(), config, root_key=args.root_key, renderer=prepared.renderer)
         player.set_transpose(args.transpose)
+        player.set_velocity_timbre(args.velocity_timbre)
         if args.scl is not None:
             player.set_keymap(run_with_timeout(lambda: prepare_tuning(player.tone_f0_hz, args.scl, args.kbm), str(args.scl)))
     except (LoadError, ValueError) as e:

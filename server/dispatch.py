@@ -91,6 +91,7 @@ class Dispatcher:
         self.map("/grower/noise", self._noise)
         self.map("/grower/harmonic", self._harmonic)
         self.map("/grower/transpose", self._transpose)
+        self.map("/grower/velocity_timbre", self._velocity_timbre)
         self.map("/grower/panic", self._panic)
         self.map("/grower/bank/load", self._bank_load)
         self.map("/grower/tuning/load", self._tuning_load)
@@ -265,6 +266,9 @@ class Dispatcher:
     def _transpose(self, r: Request) -> None:
         mode = r.args[0]  # one of TRANSPOSE_MODES: parse_args checked it against the row's choices
         self._later(r, lambda at: self.engine.player.set_transpose(mode, at_sample=at))
+    def _velocity_timbre(self, r: Request) -> None:
+        amount = r.args[0]
+        self._later(r, lambda at: self.engine.player.set_velocity_timbre(amount, at_sample=at))
 
     def _panic(self, r: Request) -> None:
         def panic(at):

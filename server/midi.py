@@ -11,6 +11,8 @@ What each message does:
   member channels bend ±48 by default;
 - the stage CC (CC1 by default) sets the global growth stage, 0..127 -> 1..n_harmonics (at rest: the bare fundamental)
   (the playing bank's: 64 for banks from grower-train);
+- the velocity timbre CC (CC71, "timbre/harmonic intensity", by default) sets how much velocity changes
+  brightness: 0..127 -> 0..1.98, 64 -> 1 (as learned), 0 -> velocity is only gain (cc_to_velocity_timbre);
 - channel pressure: expression 1 + pressure/127 (up to +6 dB) on the channel's
   voices; in MPE each member channel is one voice, so it is per voice;
 - MPE: CC74 sets the channel's voices' own stage, 0..127 -> 1..n_harmonics (at rest: the bare fundamental);
@@ -43,6 +45,7 @@ class MidiConfig:
     mpe_bend_range: float = 48.0  # semitones, MPE member channels
     stage_cc: int = 1
     stage_glide_s: float | None = None  # None: the renderer's glide
+    velocity_timbre_cc: int = 71  # GM2 sound controller 2, "timbre/harmonic intensity"; CC74 is MPE's per-voice stage
 
 
 class MidiPerformer:
@@ -104,6 +107,8 @@ class MidiPerformer:
     def _control(self, channel: int, control: int, value: int, at_sample) -> None:
         if control == self.config.stage_cc:
             self.player.set_stage(cc_to_stage(value, self.player.n_harmonics), self.config.stage_glide_s, at_sample=at_sample)
+        elif control == self.config.velocity_timbre_cc:
+            self.player.set_velocity_timbre(cc_to_velocity_timbre(value), at_sample=at_sample)
         elif control == 64:
             self.pedal[channel] = value >= 64
             if not self.pedal[channel]:
@@ -188,6 +193,11 @@ def cc_to_stage(value: int, n_harmonics: int) -> float:
     return 1.0 + value / 127.0 * (n_harmonics - 1)
 
 
+def cc_to_velocity_timbre(value: int) -> float:
+    """A 7-bit controller value as the velocity timbre amount: 0..127 -> 0..1.98, the centre (64) as learned (1.0)."""
+    return value / 64.0
+
+
 def add_arguments(parser) -> None:
     """The MIDI handling flags grower-serve and grower-play share."""
     parser.add_argument("--mpe", action="store_true", help="MPE lower zone: channel 1 manages, 2..16 are per-note")
@@ -196,10 +206,13 @@ def add_arguments(parser) -> None:
                         help="MPE member channels' bend range in semitones")
     parser.add_argument("--stage-cc", type=int, default=MidiConfig.stage_cc, metavar="CC",
                         help="controller number (0..119) that sets the global growth stage: 0..127 to stage 1..the bank's n_harmonics")
+    parser.add_argument("--velocity-timbre-cc", type=int, default=MidiConfig.velocity_timbre_cc, metavar="CC",
+                        help="controller number (0..119) that sets how much velocity changes brightness: 0..127 to 0..1.98, 64 as learned")
 
 
 def config_from_args(args) -> MidiConfig:
-    return MidiConfig(bend_range=args.bend_range, mpe=args.mpe, mpe_bend_range=args.mpe_bend_range, stage_cc=args.stage_cc)
+    return MidiConfig(bend_range=args.bend_range, mpe=args.mpe, mpe_bend_range=args.mpe_bend_range, stage_cc=args.stage_cc,
+                      velocity_timbre_cc=args.velocity_timbre_cc)
 
 
 class RunningStatusParser:

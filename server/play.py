@@ -40,7 +40,7 @@ from grower.synth.wav import WavStream
 
 from . import midi, tuning
 from .midi import MidiPerformer
-from .player import Player
+from .player import Player, add_velocity_timbre_argument
 from .tuning import TuningLoadError, scala_keymap
 
 CHUNK = 4096  # samples rendered per call between events
@@ -59,6 +59,7 @@ def parse_args(argv):
     midi.add_arguments(p)
     tuning.add_arguments(p)
     tuning.add_transpose_argument(p)
+    add_velocity_timbre_argument(p)
     p.add_argument("--tail-s", type=float, default=10.0, help="longest ring-out after the last message, in seconds")
     p.add_argument("--max-duration-s", type=float, default=3600.0, help="refuse a file whose last message comes later than this, in seconds")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -177,6 +178,7 @@ def main(argv=None) -> int:
         bank = load_bank(args.bank_dir)
         player = Player(bank, args.bank_dir, RenderConfig(sample_rate=args.sample_rate), root_key=args.root_key)
         player.set_transpose(args.transpose)
+        player.set_velocity_timbre(args.velocity_timbre)
         if args.scl is not None:
             player.set_keymap(scala_keymap(player.tone_f0_hz, args.scl, args.kbm))
     except (BankError, TuningLoadError, ValueError) as e:

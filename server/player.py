@@ -23,6 +23,7 @@ again), the others play on, and ``take_failures`` says so once per renderer.
 
 from __future__ import annotations
 
+import argparse
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from grower.synth.bank import Bank
+from grower.synth.render_params import checked
 from grower.synth.renderer import RenderConfig, Renderer
+from grower.synth.velocity_timbre import MAX_AMOUNT as MAX_VELOCITY_TIMBRE
 
 from .tuning import KeyMap, bank_keymap, nearest_tone, refit_keymap
 
@@ -236,6 +239,11 @@ class Player:
         for playing in (self.playing, *self.fading):
             playing.renderer.set_transpose(transpose, at_sample=self._at(at_sample, playing))
 
+    def set_velocity_timbre(self, amount: float, at_sample: int | None = None) -> None:
+        """How much velocity changes brightness (0: not at all, 1: as learned; see RenderParams), scheduled, on every bank."""
+        for playing in (self.playing, *self.fading):
+            playing.renderer.set_velocity_timbre(amount, at_sample=self._at(at_sample, playing))
+
     @property
     def global_stage(self) -> float:
         return self.renderer.global_stage
@@ -257,7 +265,7 @@ class Player:
 
         renderer: built for bank by the caller (off the audio thread). source: handed
         back with a failure of this renderer (see Playing). The parameters
-        (global stage, glide, gain, mixes, level mode), and changes to them still
+        (global stage, glide, gain, mixes, level mode, velocity timbre), and changes to them still
         scheduled, carry over to the new bank (see Renderer.carry_params_from); so does
         the tuning (see set_keymap).
         """
@@ -366,3 +374,16 @@ class Player:
             return []
         taken, self.failures = self.failures, []
         return taken
+
+
+def add_velocity_timbre_argument(parser) -> None:
+    """--velocity-timbre AMOUNT, which grower-serve, grower-play and grower-audition share (Player.set_velocity_timbre)."""
+
+    def amount(text: str) -> float:
+        try:
+            return checked("velocity_timbre", float(text))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number within 0..{MAX_VELOCITY_TIMBRE:g}, not {text!r}") from None
+
+    parser.add_argument("--velocity-timbre", type=amount, default=1.0, metavar="AMOUNT",
+                        help="how much velocity changes brightness (softer is darker): 0 only the level, as before; 1 as each tone's table says; 2 twice that")

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from grower.synth.envelope import TRANSPOSE_MODES
+from grower.synth.velocity_timbre import MAX_AMOUNT as MAX_VELOCITY_TIMBRE  # NumPy only: no numba at import
 
 
 class ProtocolError(ValueError):
@@ -247,6 +248,7 @@ VOICE_ID = Arg("ID", "i", "", 0, 2**31 - 1, doc="a voice id the client chooses, 
 PITCH = Arg("HZ", "f", "Hz", 1, 20000, doc="any pitch: microtonal")
 GAIN_DB = Arg("GAIN_DB", "f", "dB", -96, 12)
 MIX = Arg("MIX", "f", "linear", 0, 4, doc="1 is the learned level")
+VELOCITY_TIMBRE = Arg("AMOUNT", "f", "", 0, MAX_VELOCITY_TIMBRE, doc="0: velocity changes only the level; 1: its brightness too, as learned; 2: twice as much")
 
 # Limits on what a client may ask of the server (docs/osc.md prints them).
 HORIZON_S = 60  # a command may be timetagged at most this far ahead; further is refused
@@ -290,6 +292,9 @@ PROTOCOL: tuple[Command, ...] = (
                                           "pitch, as a sped-up recording"),),
             BOUNDARY, "How a tone is played away from its recorded pitch (default envelope); sounding voices follow it from the "
             "next boundary, new ones choose their tones by it."),
+    Command("/grower/velocity_timbre", (VELOCITY_TIMBRE,), BOUNDARY,
+            "How much velocity changes brightness: a softer note is darker, as each tone's velocity timbre table says "
+            "(learned by grower-train, or a tilt). Sounding voices take the new amount too."),
     Command("/grower/panic", (), BOUNDARY, "Silence every voice (a 2.7 ms fade), lift the sustain pedals, forget every held note."),
     Command("/grower/bank/load", (Arg("PATH", "s", "folder", doc="a bank folder inside an allowed folder"),), BOUNDARY,
             "Hot-swap the bank, with no gap: new notes play the new bank, while notes held on the old one sound on it "

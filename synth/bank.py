@@ -19,6 +19,11 @@ Per-tone files are safetensors (no code runs on load). Keys:
 - ``controls.decay_db_per_s``        [n_harmonics] dB/s, < 0: how fast each harmonic decays on
                                      past a one-shot's release_start_s while held (required for one-shots)
 - ``controls.noise_decay_db_per_s``  [n_noise_bands] dB/s, < 0: the same for each noise band
+- ``velocity.timbre_db``             [n_levels, n_harmonics] dB, within +-MAX_TIMBRE_DB: how the harmonic
+                                     distribution changes when the tone is played louder or softer (optional;
+                                     present exactly when the entry names its ``velocity_timbre`` source)
+- ``velocity.offset_db``             [n_levels] dB, strictly increasing, n_levels >= 2: the loudness offsets
+                                     from the recording each row of velocity.timbre_db was measured at
 - ``weights.*``                      the tone's decoder weights
 - ``inputs.*``                       the tone's input normalisation
 
@@ -37,6 +42,11 @@ ping-pong loop, attack_end_s = sustain_start_s and release_start_s = sustain_end
 A tone's ``inharmonicity`` B (0 <= B <= controls.MAX_INHARMONICITY) stretches
 its partials: partial k sounds at k f0 sqrt(1 + B k^2). Banks without it are
 harmonic (B = 0).
+
+An entry's ``velocity_timbre`` (one of ``velocity_timbre.SOURCES``: "decoder" or
+"tilt") says where its velocity timbre table came from (see
+:mod:`grower.synth.velocity_timbre`); without it (banks from before it) the
+tone has no table and velocity changes only its level.
 
 Every bank is validated before it is accepted, whole: the format version
 first, then every field of ``bank.json`` (type, finiteness, range) and every
@@ -64,6 +74,7 @@ from safetensors.numpy import load_file, save_file
 
 from .controls import MAX_INHARMONICITY
 from .file_kind import file_kind
+from .velocity_timbre import MAX_TIMBRE_DB, SOURCES as VELOCITY_TIMBRE_SOURCES
 
 BANK_FORMAT_VERSION = 1
 BANK_JSON = "bank.json"
@@ -72,6 +83,9 @@ CHECKPOINT_DIR = "checkpoint"
 REPORT_DIR = "report"
 CONTROL_KEYS = ("f0_hz", "amplitude", "harmonic_distribution", "noise_magnitudes", "loudness_db")
 DECAY_KEYS = ("decay_db_per_s", "noise_decay_db_per_s")  # per tone, not per frame: [n_harmonics], [n_noise_bands]
+VELOCITY_TIMBRE_DB = "velocity.timbre_db"  # [n_levels, n_harmonics] dB, optional (see velocity_timbre)
+VELOCITY_OFFSET_DB = "velocity.offset_db"  # [n_levels] dB
+MAX_VELOCITY_OFFSET_DB = 60.0  # a table's loudness offsets lie within +-this
 ENVELOPES = ("sustain", "one-shot")
 LOOPS = ("crossfade", "ping-pong")
 
@@ -108,6 +122,7 @@ class ToneEntry:
     attack_end_s: float | None = None  # where the attack has settled; None: sustain_start_s
     release_start_s: float | None = None  # where the release (a one-shot: the decay's continuation) starts; None: sustain_end_s
     inharmonicity: float = 0.0  # B: partial k sounds at k f0 sqrt(1 + B k^2) (controls.partial_ratios); 0: harmonic
+    velocity_timbre: str | None = None  # one of velocity_timbre.SOURCES: where the tone file's velocity.* table came from; None: no table
 
     def __post_init__(self):
         if self.attack_end_s is None:
@@ -218,7 +233,7 @@ def write_bank(directory: Path, header: BankHeader, tones: list, training: dict 
     document = {
         **asdict(header),
         "frame_rate_hz": header.frame_rate_hz,
-        "tones": [asdict(entry) for entry, _ in tones],
+        "tones": [_entry_json(entry) for entry, _ in tones],
     }
     if training:
         document["training"] = {name: asdict(record) for name, record in training.items()}
@@ -243,6 +258,14 @@ def write_bank(directory: Path, header: BankHeader, tones: list, training: dict 
         contiguous = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
         save_file(contiguous, str(path), metadata={"tone": entry.name})
     (directory / BANK_JSON).write_text(text)
+
+
+def _entry_json(entry: ToneEntry) -> dict:
+    """A tone entry as bank.json holds it: an optional field left at None is left out."""
+    raw = asdict(entry)
+    if raw["velocity_timbre"] is None:
+        del raw["velocity_timbre"]
+    return raw
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -362,7 +385,7 @@ def _tone_label(raw, index: int) -> str:
     return name if isinstance(name, str) and name else f"tone {index}"
 
 
-_ENTRY_OPTIONAL = ("envelope", "loop", "loop_crossfade_s", "onset_s", "attack_end_s", "release_start_s", "inharmonicity")
+_ENTRY_OPTIONAL = ("envelope", "loop", "loop_crossfade_s", "onset_s", "attack_end_s", "release_start_s", "inharmonicity", "velocity_timbre")
 
 
 def _parse_entry(raw, header: BankHeader) -> ToneEntry:
@@ -389,6 +412,7 @@ def _parse_entry(raw, header: BankHeader) -> ToneEntry:
         attack_end_s=_finite(raw, "attack_end_s") if "attack_end_s" in raw else None,
         release_start_s=_finite(raw, "release_start_s") if "release_start_s" in raw else None,
         inharmonicity=_finite(raw, "inharmonicity") if "inharmonicity" in raw else 0.0,
+        velocity_timbre=_choice(raw, "velocity_timbre", VELOCITY_TIMBRE_SOURCES, None),
     )
     if not isinstance(entry.sha256, str) or not _SHA256.match(entry.sha256):
         raise _Invalid(f"sha256 must be 64 lowercase hex digits, not {_short(entry.sha256)}")
@@ -512,6 +536,31 @@ def _check_controls(tensors: dict, entry: ToneEntry, header: BankHeader, directo
         array = _finite_floats(name, tensors[name], *decay_shapes[key], fail)
         if array.max() >= 0:
             raise fail(f"{name} must be < 0 dB/s (a decay), not {float(array.max())!r}")
+    _check_velocity_timbre(tensors, entry, h, fail)
+
+
+def _check_velocity_timbre(tensors: dict, entry: ToneEntry, n_harmonics: int, fail) -> None:
+    """The velocity timbre table: present exactly when the entry names its source, shaped and bounded."""
+    present = [k for k in (VELOCITY_TIMBRE_DB, VELOCITY_OFFSET_DB) if k in tensors]
+    if entry.velocity_timbre is None:
+        if present:
+            raise fail(f"the tone file has {present[0]} but its bank.json entry names no velocity_timbre source")
+        return
+    for key in (VELOCITY_TIMBRE_DB, VELOCITY_OFFSET_DB):
+        if key not in tensors:
+            raise fail(f"velocity_timbre is {entry.velocity_timbre!r} but the tone file has no {key}")
+    offsets = np.asarray(tensors[VELOCITY_OFFSET_DB])
+    n_levels = offsets.shape[0] if offsets.ndim == 1 else 0
+    offsets = _finite_floats(VELOCITY_OFFSET_DB, offsets, (n_levels,), "(n_levels,)", fail)
+    if n_levels < 2:
+        raise fail(f"{VELOCITY_OFFSET_DB} must hold at least 2 levels, not {n_levels}")
+    if np.any(np.diff(offsets) <= 0):
+        raise fail(f"{VELOCITY_OFFSET_DB} must be strictly increasing, not {np.round(offsets, 3).tolist()}")
+    if np.max(np.abs(offsets)) > MAX_VELOCITY_OFFSET_DB:
+        raise fail(f"{VELOCITY_OFFSET_DB} must lie within +-{MAX_VELOCITY_OFFSET_DB:g} dB, not {float(np.max(np.abs(offsets)))!r}")
+    table = _finite_floats(VELOCITY_TIMBRE_DB, tensors[VELOCITY_TIMBRE_DB], (n_levels, n_harmonics), "(n_levels, n_harmonics)", fail)
+    if np.max(np.abs(table)) > MAX_TIMBRE_DB:
+        raise fail(f"{VELOCITY_TIMBRE_DB} must lie within +-{MAX_TIMBRE_DB:g} dB, not {float(np.max(np.abs(table)))!r}")
 
 
 def _check_keys(raw: dict, required, optional, what: str) -> None:

@@ -3,7 +3,7 @@
 ``RenderConfig`` (in ``renderer``) is fixed for a renderer's life: its rate, voice
 count and control period. ``RenderParams`` may change while it plays, but only
 through the renderer's scheduled events (``set_gain``, ``set_mix``,
-``set_level_mode``, ``set_transpose``, ``set_stage``, ``set_params``), which replace the whole
+``set_level_mode``, ``set_transpose``, ``set_stage``, ``set_velocity_timbre``, ``set_params``), which replace the whole
 record at a period boundary; nothing assigns a renderer's attributes. They
 survive ``Renderer.reset()``, and a bank hot swap carries them, with the changes
 still scheduled, to the new bank's renderer (``Renderer.carry_params_from``).
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .envelope import TRANSPOSE_MODES
 from .growth import LEVEL_MODES
+from .velocity_timbre import MAX_AMOUNT as MAX_VELOCITY_TIMBRE
 
 
 def checked(name: str, value):
@@ -32,6 +33,9 @@ def checked(name: str, value):
     elif name == "global_stage":
         if value is not None and not (math.isfinite(value) and value >= 0):
             raise ValueError(f"stage must be finite and at least 0, not {value}")
+    elif name == "velocity_timbre":
+        if not (math.isfinite(value) and 0 <= value <= MAX_VELOCITY_TIMBRE):
+            raise ValueError(f"velocity_timbre must be within 0..{MAX_VELOCITY_TIMBRE:g}, not {value}")
     elif not (math.isfinite(value) and value >= 0):  # gain, harmonic_mix, noise_mix
         raise ValueError(f"{name} must be finite and at least 0, not {value}")
     return value
@@ -46,6 +50,8 @@ class RenderParams:
     transpose: one of envelope.TRANSPOSE_MODES: "envelope" keeps each tone's spectral
     envelope in hertz at any pitch and morphs between the two trained tones around it;
     "harmonics" moves the recorded harmonics with the pitch (formants too), one tone.
+    velocity_timbre: how much velocity changes brightness, 0..MAX_VELOCITY_TIMBRE: 0 not at
+    all (velocity is only gain), 1 as each tone's table says, 2 twice that (see velocity_timbre).
     """
 
     gain: float = 1.0
@@ -55,6 +61,7 @@ class RenderParams:
     glide_s: float = 0.02
     global_stage: float | None = None
     transpose: str = "envelope"
+    velocity_timbre: float = 1.0
 
     def __post_init__(self):
         checked("gain", self.gain)
@@ -64,3 +71,4 @@ class RenderParams:
         checked("glide_s", self.glide_s)
         checked("global_stage", self.global_stage)
         checked("transpose", self.transpose)
+        checked("velocity_timbre", self.velocity_timbre)

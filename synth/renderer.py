@@ -33,9 +33,12 @@ pitch: the attack, then, while the note is held, the sustain region looped (a
 crossfade or ping-pong loop, as the bank says) for a sustain tone, or the
 recorded decay and its continuation for a one-shot; then the release, which
 falls from wherever the voice was as the recording's release falls. Voices
-live in ``voice_slots``; gain, mixes, level mode, glide, the global stage and
-the transposition are ``render_params.RenderParams``, changed only by scheduled
-events.
+live in ``voice_slots``; gain, mixes, level mode, glide, the global stage, the
+transposition and the velocity timbre amount are ``render_params.RenderParams``,
+changed only by scheduled events. A voice's velocity sets its level and, through
+its tone's velocity timbre table (``velocity_timbre``), its brightness: a
+per-harmonic gain row computed at note-on, and again for every voice when the
+amount changes.
 
 At another pitch than its tone's, a voice keeps the tone's spectral envelope in
 hertz (``envelope``; transpose "envelope", the default): between its tone and
@@ -61,6 +64,7 @@ from .noise_filter import filter_period, impulse_response_basis
 from .oscillator import render_partials, render_stretched_partials
 from .render_params import RenderParams, checked
 from .tone_table import FrameControls, ToneTable
+from .velocity_timbre import harmonic_gain
 from .voice_slots import SPARE_SLOTS, VoiceSlots
 from .voices import advance_voices, scratch, stage_target, voice_controls
 
@@ -247,6 +251,12 @@ class Renderer:
         """Set the transposition, one of envelope.TRANSPOSE_MODES. Voices sounding keep their tones
         and follow the new mode from the next period; new voices choose their tones by it."""
         self._schedule(at_sample, self._change_params, {"transpose": checked("transpose", transpose)})
+    def set_velocity_timbre(self, amount: float, at_sample: int | None = None) -> None:
+        """Set how much velocity changes brightness: 0 not at all, 1 as learned, up to MAX_VELOCITY_TIMBRE.
+
+        Sounding voices take the new amount at the period boundary (their amplitudes ramp across the period).
+        """
+        self._schedule(at_sample, self._change_params, {"velocity_timbre": checked("velocity_timbre", amount)})
 
     def set_params(self, params: RenderParams, at_sample: int | None = None) -> None:
         """Replace every parameter. params.global_stage None means every harmonic."""
@@ -290,7 +300,7 @@ class Renderer:
         # A voice starting mid-period joins the noise at the next boundary, never before its onset.
         noise_level = 0.0 if onset else self._noise_level(np.array([target]), np.array([velocity * self._params.gain]))[0]
         self.voices.start(voice_id, tone, pitch_hz, velocity, stage, target, onset, onset / self.config.sample_rate, noise_bands, noise_level,
-                          tone_b, weight_b)
+                          tone_b, weight_b, self._harmonic_gain(tone, velocity))
 
     def _tones_for(self, tone: int, pitch_hz: float) -> tuple[int, int, float]:
         """(tone, tone_b, weight_b) a new voice of tone at pitch_hz plays, by the transposition in force:
@@ -351,10 +361,23 @@ class Renderer:
 
     def _change_params(self, changes: dict) -> None:
         """Some parameters, checked when scheduled, on the params in force now."""
-        self._params = replace(self._params, **changes)
+        self._apply_params(replace(self._params, **changes))
 
     def _apply_params(self, params: RenderParams) -> None:
+        amount_changed = params.velocity_timbre != self._params.velocity_timbre
         self._params = params
+        if amount_changed:
+            s = self.voices
+            for v in np.flatnonzero(s.active):
+                s.set_harmonic_gain(v, self._harmonic_gain(int(s.tone[v]), float(s.velocity[v])))
+
+    def _harmonic_gain(self, tone: int, velocity: float) -> np.ndarray | None:
+        """A voice's velocity timbre row ([H] linear) for tone at velocity (0..1), at the amount in force; None: neutral."""
+        table = self.table.velocity_timbre[tone]
+        if table is None or self._params.velocity_timbre == 0.0:
+            return None
+        timbre_db, offsets_db = table
+        return harmonic_gain(timbre_db, offsets_db, velocity, self._params.velocity_timbre, self.table.timbre_reference[tone])
 
     # -- rendering -----------------------------------------------------------------
 
@@ -415,6 +438,7 @@ class Renderer:
                        s.tone, s.held, s.dying, s.off_time_s, s.release_from, s.pitch_hz, s.velocity, s.expression,
                        s.voice_stage, self.tone_stage, float(p.global_stage), float(p.glide_s), s.stage, s.glide_from, s.glide_to,
                        s.glide_elapsed_s, s.glide_time_s, s.onset, s.time_s, s.phase_rad, s.cycles, s.prev_amps, s.prev_noise, s.prev_noise_level,
+                       s.harmonic_gain, s.timbre_shaped,
                        float(p.gain), float(p.harmonic_mix), float(p.noise_mix), p.level_mode == "equal", float(self.noise_rate_gain),
                        dsp.TAPER_START_FRACTION, MAX_EQUAL_BOOST, self.out_band_hz, float(self.train_band_hz),
                        p.transpose == "envelope", s.morph, self.envelope_work,

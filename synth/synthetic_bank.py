@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .bank import Bank, BankHeader, ToneEntry, load_bank, write_bank
+from .bank import VELOCITY_OFFSET_DB, VELOCITY_TIMBRE_DB, Bank, BankHeader, ToneEntry, load_bank, write_bank
+from .velocity_timbre import OFFSETS_DB, tilt_table
 
 SAMPLE_RATE = 22050
 HOP_SIZE = 128
@@ -65,7 +66,8 @@ def one_shot_arrays(f0_hz: float, duration_s: float, noise: float, decay_db_per_
 
 def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: int = 64, n_noise_bands: int = 64,
               amplitude: float = 0.3, sustain_s: tuple[float, float] = (0.2, 0.3), band_limited: bool = True,
-              loop: str = "ping-pong", crossfade_s: float = 0.0, one_shot: dict | None = None, inharmonicity: dict | None = None) -> Bank:
+              loop: str = "ping-pong", crossfade_s: float = 0.0, one_shot: dict | None = None, inharmonicity: dict | None = None,
+              velocity_timbre: bool = False) -> Bank:
     """Write a bank of steady tones into directory (created) and load it.
 
     tones: [(name, f0_hz, duration_s, noise)]. fading: amplitude falls 0.5 -> 0.05
@@ -74,6 +76,7 @@ def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: i
     one_shot: {name: (decay_db_per_s, release_s)} for tones that are one-shots instead
     (:func:`one_shot_arrays`): their decaying body runs from 0.01 s to release_s before the end.
     inharmonicity: {name: B} for tones whose partials are stretched (the rest are harmonic).
+    velocity_timbre: every tone gets the default tilt as its velocity timbre table (source "tilt").
     """
     items = []
     one_shot = one_shot or {}
@@ -95,6 +98,11 @@ def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: i
         items.append((entry, arrays))
     stretched = inharmonicity or {}
     items = [(replace(entry, inharmonicity=stretched.get(entry.name, 0.0)), arrays) for entry, arrays in items]
+    if velocity_timbre:
+        for i, (entry, arrays) in enumerate(items):
+            arrays[VELOCITY_TIMBRE_DB] = tilt_table(OFFSETS_DB, n_harmonics).astype(np.float32)
+            arrays[VELOCITY_OFFSET_DB] = np.asarray(OFFSETS_DB, np.float32)
+            items[i] = (replace(entry, velocity_timbre="tilt"), arrays)
     write_bank(directory, BankHeader(sample_rate=SAMPLE_RATE, hop_size=HOP_SIZE, n_harmonics=n_harmonics, n_noise_bands=n_noise_bands), items)
     return load_bank(directory)
 
@@ -102,10 +110,11 @@ def make_bank(directory: Path, tones: list, fading: bool = False, n_harmonics: i
 def benchmark_bank(directory: Path, n_tones: int = 12) -> Bank:
     """The benchmarks' bank: n_tones semitones from 123 Hz, 3 s each, all 64 harmonics at 1/k, some noise.
 
-    Not band-limited, so every voice keeps every harmonic it can below the output Nyquist: the worst case.
+    Not band-limited, so every voice keeps every harmonic it can below the output Nyquist, and every tone has a
+    velocity timbre table, so every voice below velocity 1 pays its multiply: the worst case.
     """
     tones = [(f"t{i}", 110.0 * 2 ** (i / 12 + 0.13), 3.0, 0.01) for i in range(n_tones)]
-    return make_bank(directory, tones, amplitude=0.2, sustain_s=(0.3, 0.5), band_limited=False)
+    return make_bank(directory, tones, amplitude=0.2, sustain_s=(0.3, 0.5), band_limited=False, velocity_timbre=True)
 
 
 def formant_bank(directory: Path, tones: list, n_harmonics: int = 64, formant_width_hz: float = 150.0) -> Bank:

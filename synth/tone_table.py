@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .bank import Bank
+from .bank import VELOCITY_OFFSET_DB, VELOCITY_TIMBRE_DB, Bank, BankTone
 from .voices import interpolate_rows
 
 RELEASE_TAIL_S = 0.1  # past a release's last frame, the voice fades out over this long ...
@@ -99,6 +99,13 @@ class ToneArrays(NamedTuple):
     inharmonicity: np.ndarray
 
 
+def velocity_timbre_table(tone: BankTone) -> tuple[np.ndarray, np.ndarray] | None:
+    """A tone's velocity timbre table as float64 (timbre_db [L, H] dB, offsets_db [L] dB), or None when it has none."""
+    if tone.entry.velocity_timbre is None:
+        return None
+    return np.asarray(tone.tensors[VELOCITY_TIMBRE_DB], np.float64), np.asarray(tone.tensors[VELOCITY_OFFSET_DB], np.float64)
+
+
 def frame_level(amplitude: np.ndarray, distribution: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """[V] linear RMS of a frame's harmonics (A_k^2 / 2 each) and noise (uniform noise through the
     band gains: mean gain^2 / 3). amplitude: [V]; distribution: [V, H]; noise: [V, N]."""
@@ -113,7 +120,10 @@ class ToneTable:
     tone t are rows offset[t] .. offset[t] + n_frames[t] - 1; sustain: [n_tones, 2] the
     sustain region in frames (at least 2 frames long, within the tone);
     frame_rate_hz: frames per second; train_sample_rate: Hz, the rate the bank was trained
-    at; arrays: the ToneArrays the kernels take.
+    at; arrays: the ToneArrays the kernels take. velocity_timbre: per tone, its velocity
+    timbre table (timbre_db [L, H] dB, offsets_db [L] dB) or None (no table: velocity is
+    only gain); timbre_reference: [n_tones, H] the mean distribution over the sustain
+    region, whose power a voice's timbre row keeps (velocity_timbre.harmonic_gain).
     """
 
     def __init__(self, bank: Bank):
@@ -152,6 +162,9 @@ class ToneTable:
         self.ref_amps = ref.amplitude[:, None] * ref.distribution
         self.ref_level = frame_level(ref.amplitude, ref.distribution, ref.noise)
         self.silent_after_s = self._silent_after_s()
+        self.velocity_timbre = [velocity_timbre_table(t) for t in tones]
+        self.timbre_reference = np.stack([
+            self.distribution[o + int(a):o + max(int(b), int(a) + 1)].mean(axis=0) for o, (a, b) in zip(self.offset, self.sustain)])
         self.arrays = ToneArrays(
             self.amplitude, self.distribution, self.noise, self.f0_ratio, self.level, self.offset.astype(np.int64), self.n_frames.astype(np.int64),
             self.sustain, self.crossfade, self.one_shot, self.release_start, self.silent_after_s, self.decay, self.noise_decay,

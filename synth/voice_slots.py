@@ -51,6 +51,9 @@ class VoiceSlots:
       blends in, its weight, and its controls at note-off.
     Growth, [S]: voice_stage (NaN: follow the tone's or the global stage), stage (now),
       glide_from, glide_to, glide_elapsed_s, glide_time_s (the linear glide under way).
+    Velocity timbre: harmonic_gain [S, H] float32 (linear, multiplied into the distribution;
+      velocity_timbre.harmonic_gain), timbre_shaped [S] bool (the row is not all 1.0: only
+      those slots pay the multiply).
     Carried between periods: phase_rad [S] (the fundamental's, radians), cycles [S] (float64
       whole turns of the fundamental before phase_rad: stretched partials need the unwrapped
       phase), prev_amps [S, H]
@@ -87,6 +90,8 @@ class VoiceSlots:
         self.prev_amps = np.zeros((n, n_harmonics), np.float32)
         self.prev_noise = np.zeros((n, n_noise_bands))
         self.prev_noise_level = np.zeros(n)
+        self.harmonic_gain = np.ones((n, n_harmonics), np.float32)
+        self.timbre_shaped = np.zeros(n, bool)
 
     @property
     def sounding(self) -> np.ndarray:
@@ -99,13 +104,15 @@ class VoiceSlots:
         return int(slot[0]) if slot.size else None
 
     def start(self, voice_id: int, tone: int, pitch_hz: float, velocity: float, voice_stage: float | None, stage: float,
-              onset: int, onset_s: float, noise_bands: np.ndarray, noise_level: float, tone_b: int | None = None, weight_b: float = 0.0) -> int:
+              onset: int, onset_s: float, noise_bands: np.ndarray, noise_level: float, tone_b: int | None = None, weight_b: float = 0.0,
+              harmonic_gain: np.ndarray | None = None) -> int:
         """Start a voice in a free slot, stealing one if max_voices are sounding. Returns its slot.
 
         tone_b, weight_b: a second tone blended in with weight 0..1 (None: none). velocity: 0..1. voice_stage: the voice's own stage, or None. stage: where its
         growth starts (its target now). onset: samples into the next period; onset_s: the
         same in seconds. noise_bands: [N] its learned bands at frame 0; noise_level: its
-        noise gain at the next period start.
+        noise gain at the next period start. harmonic_gain: [H] its velocity timbre row
+        (see set_harmonic_gain); None: neutral.
         """
         if self.sounding.sum() >= self.max_voices:
             self._steal()
@@ -128,7 +135,17 @@ class VoiceSlots:
         self.prev_amps[v] = 0.0  # every onset ramps up from silence over its first period
         self.prev_noise[v] = noise_bands
         self.prev_noise_level[v] = noise_level
+        self.set_harmonic_gain(v, harmonic_gain)
         return v
+
+    def set_harmonic_gain(self, v: int, harmonic_gain: np.ndarray | None) -> None:
+        """Slot v's velocity timbre row: [H] linear gains multiplied into its distribution; None: all 1.0."""
+        if harmonic_gain is None:
+            self.harmonic_gain[v] = 1.0
+            self.timbre_shaped[v] = False
+        else:
+            self.harmonic_gain[v] = harmonic_gain
+            self.timbre_shaped[v] = bool(np.any(self.harmonic_gain[v] != 1.0))
 
     def release(self, v: int, where: FrameControls, where_b: FrameControls | None = None) -> None:
         """Note-off for the held voice in slot v; where: [1] rows, its controls now, which the release falls from;

@@ -419,6 +419,7 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
                    tone, held, dying, off_time_s, released_from, pitch_hz, velocity, expression,
                    voice_stage, tone_stage, global_stage, glide_s, stage, glide_from, glide_to, glide_elapsed_s, glide_time_s,
                    onset, time_s, phase_rad, cycles, prev_amps, prev_noise, prev_noise_level,
+                   harmonic_gain, timbre_shaped,
                    gain, harmonic_mix, noise_mix, equal_level, noise_rate_gain, taper_start, max_boost, out_band_hz, train_band_hz,
                    envelope, morph, work,
                    phase_out, cycles_out, omega_out, amp_start_out, amp_end_out, n_active_out, onset_out, power_out, silent_out):  # pragma: no cover - compiled
@@ -430,7 +431,9 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     stage and the glide, onset (0 after), time_s (+ period / sample_rate), phase_rad
     (at the next period's start, in [0, 2 pi)), cycles (the whole turns before it, float64,
     for stretched partials: the unwrapped phase is phase_rad + 2 pi cycles), prev_amps, prev_noise, prev_noise_level
-    (the values at the next period's start). gain, harmonic_mix, noise_mix: linear;
+    (the values at the next period's start). harmonic_gain: [S, H] float32 each slot's
+    velocity timbre row, multiplied into its distribution where timbre_shaped [S] bool
+    (velocity_timbre.harmonic_gain). gain, harmonic_mix, noise_mix: linear;
     equal_level: the level mode is "equal"; noise_rate_gain: linear; taper_start: a
     fraction of Nyquist; max_boost: linear; out_band_hz: [B] Hz; train_band_hz: Hz.
     envelope: the transposition keeps each tone's envelope in hertz and morphs a slot's
@@ -445,7 +448,7 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     this period (it was fading, or has ended), so its slot is freed.
 
     Reproduces, in order: voice_controls at the period's end (then, with envelope,
-    envelope_controls), advance_glides,
+    envelope_controls; the distribution times the slot's harmonic_gain), advance_glides,
     oscillator.voice_amplitudes (on loudness velocity * expression * gain, 0 once silent,
     times harmonic_mix), the phase anchoring, and oscillator.noise_power on the bands and
     noise gain at the period's start; the new noise gain is growth.noise_gain(stage) *
@@ -478,6 +481,9 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
         stretch[i] = tab.inharmonicity[tone[v]]  # a tone's B, at any pitch it plays
         loudness[i] = 0.0 if silent_out[i] else velocity[v] * expression[v] * gain
         harmonic_loudness[i] = loudness[i] * harmonic_mix
+        if timbre_shaped[v]:  # velocity timbre: one multiply per harmonic, none for a neutral row
+            for h in range(n_harmonics):
+                distribution[i, h] *= harmonic_gain[v, h]
         for h in range(n_harmonics):
             amp_start_out[i, h] = prev_amps[v, h]
     voice_amplitudes(amplitude, distribution, stage_now, freq_hz, harmonic_loudness, equal_level, sample_rate, taper_start, max_boost, amp_start_out, amp_end_out, n_active_out, stretch)

@@ -21,6 +21,8 @@ from grower.synth.atomic import atomic_directory
 from grower.synth.bank import (
     CHECKPOINT_DIR,
     REPORT_DIR,
+    VELOCITY_OFFSET_DB,
+    VELOCITY_TIMBRE_DB,
     BankError,
     BankHeader,
     BankTone,
@@ -38,6 +40,7 @@ from .config import GrowerConfig
 from .interrupt import SwapGuard
 from .segment import Segments, segment
 from .staging import link_or_copy
+from .velocity_timbre import velocity_timbre
 
 
 # A tone's report files: <name><suffix>, in the bank's report folder.
@@ -113,6 +116,11 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
     distribution = amplitudes / np.maximum(amplitude[:, None], 1e-12)
     # Where a held note loops or decays, from the controls it will play.
     segments = segment(amplitudes, controls["noise_magnitudes"], f0, sample_rate / hop, config.envelope.envelope)
+    # How the timbre follows loudness, from the decoder (or a tilt): the renderer's velocity timbre.
+    frame_rate_hz = sample_rate / hop
+    dynamics = velocity_timbre(record.weights, tone.inputs.numpy(), tone.input_std, f0, features.loudness_db,
+                               (int(round(segments.sustain_start_s * frame_rate_hz)), int(round(segments.sustain_end_s * frame_rate_hz))),
+                               int(round(segments.onset_s * frame_rate_hz)), config.model, sample_rate)
     arrays = {
         "controls.f0_hz": f0,
         "controls.amplitude": amplitude.astype(np.float32),
@@ -121,16 +129,18 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
         "controls.loudness_db": features.loudness_db.astype(np.float32),
         "controls.decay_db_per_s": segments.decay_db_per_s,
         "controls.noise_decay_db_per_s": segments.noise_decay_db_per_s,
+        VELOCITY_TIMBRE_DB: dynamics.timbre_db,
+        VELOCITY_OFFSET_DB: dynamics.offsets_db,
         "inputs.mean": tone.input_mean.astype(np.float32),
         "inputs.std": tone.input_std.astype(np.float32),
         "train.loss": np.asarray(record.losses, dtype=np.float32).reshape(-1),
         **record.weights,
     }
     target = tone.audio.numpy()
-    entry = tone_entry(record, segments)
+    entry = replace(tone_entry(record, segments), velocity_timbre=dynamics.source)
     # The report hears what the renderer plays (grower.synth.reconstruction), and the LSD
     # bank.json keeps is that render's: it is filled in when the report is written (with_report_lsd).
-    controls_only = {k: v for k, v in arrays.items() if k.startswith("controls.")}  # what a worker needs: no weights
+    controls_only = {k: v for k, v in arrays.items() if k.startswith(("controls.", "velocity."))}  # what a worker needs: no weights
 
     def write_report(directory: Path, pool=None) -> list:
         """Write the tone's report files; returns [Future] of its LSD in dB (a worker of pool may still be writing them)."""

@@ -234,7 +234,7 @@ def atom_value(atom, arg, bank_dir):
         return int(atom) if atom.lstrip("-").isdigit() else float(atom) if atom.replace(".", "", 1).lstrip("-").isdigit() else atom
     if arg.type == "s":
         return {"PATH": str(bank_dir), "TONE": "mid"}[arg.name]
-    value = {"KEY": 61, "VELOCITY": 100, "STAGE": 12.5, "GLIDE_S": 0.05, "GAIN_DB": -3.0, "MIX": 1.5, "HZ": 233.3}[arg.name]
+    value = {"KEY": 61, "VELOCITY": 100, "STAGE": 12.5, "GLIDE_S": 0.05, "GAIN_DB": -3.0, "MIX": 1.5, "HZ": 233.3, "AMOUNT": 0.5}[arg.name]
     return int(value) if arg.type == "i" else float(value)
 
 

@@ -30,7 +30,7 @@ def example_args(command, client, files):
     """A valid argument list for command, every optional argument included."""
     strings = {"TONE": "mid", "PATH": str(files / "bank"), "SCL": "quarter.scl", "KBM": "a440.kbm", "MODE": "harmonics"}
     numbers = {"KEY": 60, "VELOCITY": 100, "ID": 7, "HZ": 220.0, "STAGE": 5.5, "GLIDE_S": 0.01, "FLAG": 1, "PORT": client.port,
-               "GAIN_DB": -6.0, "MIX": 0.5, "RATE_HZ": 1.0}
+               "GAIN_DB": -6.0, "MIX": 0.5, "RATE_HZ": 1.0, "AMOUNT": 0.5}
     return [strings[a.name] if a.type == "s" else numbers[a.name] for a in command.args]
 
 

@@ -207,6 +207,7 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
         onset=np.where(rng.random(n_slots) < 0.3, rng.integers(0, period, n_slots), 0), time_s=rng.uniform(0, 3, n_slots),
         phase_rad=rng.uniform(0, 2 * np.pi, n_slots), cycles=rng.integers(0, 10**6, n_slots).astype(np.float64), prev_amps=rng.uniform(0, 0.1, (n_slots, h)).astype(np.float32),
         prev_noise=rng.uniform(0, 0.02, (n_slots, n_bands)), prev_noise_level=rng.uniform(0, 1, n_slots),
+        harmonic_gain=rng.uniform(0.2, 2.0, (n_slots, h)).astype(np.float32), timbre_shaped=rng.random(n_slots) < 0.5,
     )
     state["time_s"][~state["held"]] = state["off_time_s"][~state["held"]] + 0.1
     state["prev_amps"][::2, 3:] = 0.0  # high voices' upper harmonics fell silent: fewer active
@@ -224,6 +225,9 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
     finished = np.empty(n, bool)
     voice_controls(slots, t_end, ref["tone"], ref["held"], ref["off_time_s"], released_from, table.arrays, *controls, finished)
     silent = ref["dying"][slots] | finished
+    # The velocity timbre row, multiplied into the distribution of the slots that have one.
+    shaped = ref["timbre_shaped"][slots]
+    controls = controls._replace(distribution=np.where(shaped[:, None], controls.distribution * ref["harmonic_gain"][slots], controls.distribution))
     stage_now = np.empty(n)
     advance_glides(slots, ref["tone"], ref["voice_stage"], tone_stage, global_stage, glide_s, period / sr, ref["stage"],
                    ref["glide_from"], ref["glide_to"], ref["glide_elapsed_s"], ref["glide_time_s"], stage_now)
@@ -252,9 +256,9 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
                    got["tone"], got["held"], got["dying"], got["off_time_s"], released_from, got["pitch_hz"], got["velocity"], got["expression"],
                    got["voice_stage"], tone_stage, global_stage, glide_s, got["stage"], got["glide_from"], got["glide_to"],
                    got["glide_elapsed_s"], got["glide_time_s"], got["onset"], got["time_s"], got["phase_rad"], got["cycles"], got["prev_amps"],
-                   got["prev_noise"], got["prev_noise_level"], gain, harmonic_mix, noise_mix, True, noise_rate_gain,
+                   got["prev_noise"], got["prev_noise_level"], got["harmonic_gain"], got["timbre_shaped"], gain, harmonic_mix, noise_mix, True, noise_rate_gain,
                    TAPER_START_FRACTION, MAX_EQUAL_BOOST, out_band_hz, train_band_hz, False, no_morph(n_slots, h, n_bands), scratch(h), *out.values())
-    assert 0 < silent.sum() < n and 0 < (out["onset"] > 0).sum() and (out["n_active"] < h).any()  # every case shows
+    assert 0 < silent.sum() < n and 0 < (out["onset"] > 0).sum() and (out["n_active"] < h).any() and 0 < shaped.sum() < n  # every case shows
     np.testing.assert_array_equal(out["silent"], silent)
     np.testing.assert_array_equal(out["onset"], state["onset"][slots])
     np.testing.assert_array_equal(out["n_active"], n_active)
