@@ -34,6 +34,7 @@ from grower.synth.wav import write_wav
 
 from . import report
 from .bank_folder import failure_reason
+from .cleaning import Cleaning
 from .config import GrowerConfig
 from .interrupt import SwapGuard
 from .segment import Segments, segment
@@ -138,7 +139,8 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
             return []
         return [pool.spread(report.plot_tone, *args, f0_hz=features.tone_f0_hz, segments=segments)]
 
-    training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=round(lsd_db, 3))
+    training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=round(lsd_db, 3),
+                            cleaning=record.cleaning.to_dict() if record.cleaning.changed else {})
     return ExportedTone(entry=tone_entry(record, segments), arrays=arrays, training=training, report_files={"write": write_report})
 
 
@@ -207,5 +209,6 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
 def index_entry(tone: ExportedTone) -> dict:
     """The tone's row of report/index.html (see report.write_index)."""
     name = tone.entry.name
-    return {"name": name, "f0_hz": tone.entry.f0_hz, "lsd_db": tone.training.lsd_db if tone.training is not None else None,
+    cleaning = Cleaning.from_dict(tone.training.cleaning).describe() if tone.training is not None and tone.training.cleaning else ""
+    return {"name": name, "f0_hz": tone.entry.f0_hz, "lsd_db": tone.training.lsd_db if tone.training is not None else None, "cleaning": cleaning,
             "figure": f"{name}{FIGURE}", "target": f"{name}{TARGET_WAV}", "reconstruction": f"{name}{RECONSTRUCTION_WAV}"}
