@@ -436,13 +436,13 @@ def _parse_cleaning(raw) -> dict:
     numbers, strings, nulls and lists of numbers. Its meaning is grower-train's; the bank only keeps it."""
     if not isinstance(raw, dict):
         raise _Invalid(f"training cleaning must be a JSON object, not {_json_kind(raw)}")
+
+    def number(item) -> bool:
+        return isinstance(item, (int, float)) and not isinstance(item, bool) and math.isfinite(item)
+
     for key, value in raw.items():
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            if item is None or isinstance(item, str) and not isinstance(value, list):
-                continue
-            if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item):
-                raise _Invalid(f"training cleaning {_short(key)} must be a finite number, a string, null or a list of numbers, not {_short(value)}")
+        if not (value is None or isinstance(value, str) or number(value) or isinstance(value, list) and all(map(number, value))):
+            raise _Invalid(f"training cleaning {_short(key)} must be a finite number, a string, null or a list of numbers, not {_short(value)}")
     return dict(raw)
 
 

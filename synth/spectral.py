@@ -65,3 +65,17 @@ def harmonic_levels_db(audio: np.ndarray, f0_hz: float, sample_rate: int, n_harm
         peak = np.max(power[max(centre - half, 0):centre + half + 1])
         levels[k - 1] = max(10 * np.log10(peak / window_gain**2 + 1e-30), floor_db)
     return levels
+
+
+def harmonic_profile_error_db(reference: np.ndarray, estimate: np.ndarray, f0_hz: float, sample_rate: int, n_harmonics: int = 64,
+                              range_db: float = 60.0) -> float:
+    """Mean absolute difference, dB, of the harmonic levels (harmonic_levels_db) of two clips of one tone.
+
+    reference, estimate: [n_samples] at sample_rate Hz, the same part of the tone
+    (its sustain, say). Only harmonics of the reference within range_db of its
+    strongest count: the ones anyone hears.
+    """
+    ref = harmonic_levels_db(reference, f0_hz, sample_rate, n_harmonics)
+    est = harmonic_levels_db(estimate, f0_hz, sample_rate, n_harmonics)
+    heard = ref >= ref.max() - range_db
+    return float(np.mean(np.abs(ref[heard] - est[heard])))

@@ -508,6 +508,8 @@ def reverberant_tail(level_db: np.ndarray, frame_rate_hz: float) -> tuple[int, i
     sounding = level[level > DIGITAL_SILENCE_DB]
     floor_db = np.percentile(sounding, 5) if sounding.size else peak_db
     limit = max(floor_db + TAIL_ABOVE_FLOOR_DB, peak_db - TAIL_WITHIN_PEAK_DB)
+    if limit >= peak_db:  # no quiet end: the recording stops while the tone sounds
+        return None
     end = int(np.flatnonzero(level >= limit)[-1]) + 1
     body_db = np.median(level[level >= peak_db - BODY_RANGE_DB])
     start = int(np.flatnonzero(level[:end] >= body_db - BODY_WITHIN_DB)[-1])
