@@ -52,6 +52,7 @@ GATE_THRESHOLD_STD = 2.5  # a bin passes the gate this many standard deviations 
 # Mains hum
 MAINS_HZ = (50.0, 60.0)
 MAX_HUM_HARMONICS = 8
+LOWEST_HUM_DBFS = -80.0  # hum quieter than this is left alone: nothing measurable to remove
 HUM_FFT = 16384  # 1.3 Hz bins at 22050 Hz: a hum line apart from a tone's partial
 HUM_ABOVE_BACKGROUND_DB = 10.0  # a line stands this far above the bins around it (median over frames) ...
 HUM_STEADY_DB = 6.0  # ... and its level varies less than this (10th to 90th percentile of frames)
@@ -157,9 +158,10 @@ def find_hum(audio: np.ndarray, sample_rate: int) -> tuple[float | None, list, f
     k * mains (k = 1..MAX_HUM_HARMONICS, below Nyquist) that stand
     HUM_ABOVE_BACKGROUND_DB above the bins around them in the median frame and
     hold their level within HUM_STEADY_DB through the recording. The mains whose
-    lines carry more power wins; it needs its fundamental or its second line.
+    lines carry more power wins; it needs its fundamental or its second line,
+    and a line at LOWEST_HUM_DBFS or louder.
     """
-    n_fft = min(HUM_FFT, 1 << int(np.floor(np.log2(max(audio.shape[0], 2)))))
+    n_fft = min(HUM_FFT, 1 << int(np.floor(np.log2(max(audio.shape[0] // 4, 2)))))  # at least 13 frames to judge steadiness by
     hop = n_fft // 4
     frames = np.lib.stride_tricks.sliding_window_view(np.pad(audio, (0, max(0, n_fft - audio.shape[0]))), n_fft)[::hop]
     window = np.hanning(n_fft + 1)[:-1]
@@ -174,7 +176,7 @@ def find_hum(audio: np.ndarray, sample_rate: int) -> tuple[float | None, list, f
             if line is not None:
                 lines.append(line[0])
                 levels.append(10 * np.log10(line[1] / gain))
-        if not lines or min(lines) > 2.5 * mains_hz:  # its fundamental or second line, at least
+        if not lines or min(lines) > 2.5 * mains_hz or max(levels) < LOWEST_HUM_DBFS:  # its fundamental or second line, and audible
             continue
         total = float(np.sum(10.0 ** (np.array(levels) / 10)))
         if total > best[3]:

@@ -191,3 +191,9 @@ def test_a_tone_cut_from_its_rooms_tail_releases_as_the_clean_trained_one(render
     assert tail["reverb"] <= max(tail["clean"] + 10.0, -60.0), tail  # the room rang on 20-30 dB below the sustain
     lsd = {name: log_spectral_distance_db(reference, render) for name, render in played_.items()}
     assert lsd["reverb"] - lsd["clean"] <= 1.5, lsd
+
+
+def test_a_short_clean_tone_has_no_hum_found_in_its_leakage():
+    audio = harmonic_tone(220.0, 0.8, SR)  # once, a "60 Hz line" at -120 dB stood out of one long frame's sidelobes
+    cleaned, cleaning = clean(audio, SR)
+    assert cleaned is audio and cleaning.mains_hz is None
