@@ -94,6 +94,7 @@ def measures(reference: np.ndarray, render: np.ndarray, f0_hz: float, hold_s: fl
         "lsd_db": log_spectral_distance_db(reference, render),
         "hum_db": float(harmonic_levels_db(render[sustain], 50.0, SR, 1)[0]),
         "profile_db": harmonic_profile_error_db(reference[sustain], render[sustain], f0_hz, SR),
+        "shape_db": harmonic_profile_error_db(reference[sustain], render[sustain], f0_hz, SR, match_level=True),
         "tail_db": float(after - sustain_db),
     }
 
@@ -157,7 +158,8 @@ def main(argv=None) -> int:
                 print(f"{name:9s} {label:10s} harmonic profile {off['profile_db']:5.2f} off -> {auto['profile_db']:5.2f} auto dB (clean-trained "
                       f"{clean['profile_db']:5.2f}; goal <= {clean['profile_db'] + PROFILE_GOAL_DB:5.2f}) {'met' if ok_profile else 'MISSED'};  "
                       f"off+{TAIL_AFTER_OFF_S:.1f} s {off['tail_db']:6.1f} off -> {auto['tail_db']:6.1f} auto dB re sustain (clean-trained "
-                      f"{clean['tail_db']:6.1f}; goal <= {tail_goal:6.1f}) {'met' if ok_tail else 'MISSED'};  LSD {off['lsd_db']:5.2f} -> {auto['lsd_db']:5.2f}")
+                      f"{clean['tail_db']:6.1f}; goal <= {tail_goal:6.1f}) {'met' if ok_tail else 'MISSED'};  LSD {off['lsd_db']:5.2f} -> {auto['lsd_db']:5.2f};  "
+                      f"shape alone {off['shape_db']:5.2f} -> {auto['shape_db']:5.2f} (clean-trained {clean['shape_db']:5.2f})")
             met &= ok
     print("all goals met" if met else "some goals missed")
     return 0
