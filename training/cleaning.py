@@ -12,7 +12,9 @@ back unchanged (bit for bit):
   by block (:func:`remove_hum`).
 - **Noise floor**: the quietest frames, when they last long enough and hold
   a steady level (a decay passing through is no floor), are the noise's
-  profile; noisereduce's stationary spectral gate removes it.
+  profile; noisereduce's stationary spectral gate removes it, and the tone's
+  harmonics that the floor buries are taken back where they measurably
+  raise their bins (:func:`keep_harmonics`).
 - **Reverberant tail**: after the release, a room's decay is a straight,
   slower line in dB that follows the instrument's steeper release
   (segment.reverberant_tail finds the knee). The tail is cut there, with a
@@ -25,9 +27,10 @@ where scipy's notch filters were measured to leave too much (see remove_hum).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
+
 from .config import CLEAN_CHOICES
 from .segment import reverberant_tail
 
@@ -116,7 +119,9 @@ class Cleaning:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Cleaning":
-        return cls(**{**data, "hum_lines_hz": tuple(data.get("hum_lines_hz", ()))})
+        """From to_dict's form (a bank's training record); fields it does not know are left out."""
+        known = {f.name for f in fields(cls)} & set(data)
+        return cls(**{**{k: data[k] for k in known}, "hum_lines_hz": tuple(data.get("hum_lines_hz", ()))})
 
 
 def clean(audio: np.ndarray, sample_rate: int, mode: str = "auto") -> tuple[np.ndarray, Cleaning]:

@@ -197,3 +197,12 @@ def test_a_short_clean_tone_has_no_hum_found_in_its_leakage():
     audio = harmonic_tone(220.0, 0.8, SR)  # once, a "60 Hz line" at -120 dB stood out of one long frame's sidelobes
     cleaned, cleaning = clean(audio, SR)
     assert cleaned is audio and cleaning.mains_hz is None
+
+
+def test_the_clean_flag_defaults_to_auto_and_refuses_other_modes(tmp_path, capsys):
+    from grower.training.cli import parse_args
+
+    assert parse_args([str(tmp_path)]).clean == "auto" and parse_args([str(tmp_path), "--clean", "off"]).clean == "off"
+    with pytest.raises(SystemExit):
+        parse_args([str(tmp_path), "--clean", "hard"])
+    assert "invalid choice: 'hard'" in capsys.readouterr().err
