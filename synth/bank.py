@@ -155,6 +155,7 @@ class ToneTraining:
     stop_reason: str  # "converged", "step cap reached", "interrupted", ...
     tone_key: str  # hash of every setting that decides the tone's result
     lsd_db: float  # log-spectral distance of its reconstruction to the recording, dB
+    cleaning: dict = field(default_factory=dict)  # what grower-train removed from the recording (grower.training.cleaning); {}: nothing
 
 
 @dataclass(frozen=True)
@@ -456,14 +457,30 @@ def _parse_entry(raw, header: BankHeader) -> ToneEntry:
 def _parse_training(raw) -> ToneTraining:
     if not isinstance(raw, dict):
         raise _Invalid(f"a training record must be a JSON object, not {_json_kind(raw)}")
-    _check_keys(raw, [f.name for f in fields(ToneTraining)], (), "the training record")
+    _check_keys(raw, [f.name for f in fields(ToneTraining) if f.name != "cleaning"], ("cleaning",), "the training record")
     steps = _int(raw, "steps")
     if steps < 0:
         raise _Invalid(f"training steps must be >= 0, not {steps!r}")
     for key in ("stop_reason", "tone_key"):
         if not isinstance(raw[key], str):
             raise _Invalid(f"training {key} must be a string, not {_json_kind(raw[key])}")
-    return ToneTraining(steps=steps, stop_reason=raw["stop_reason"], tone_key=raw["tone_key"], lsd_db=_finite(raw, "lsd_db"))
+    return ToneTraining(steps=steps, stop_reason=raw["stop_reason"], tone_key=raw["tone_key"], lsd_db=_finite(raw, "lsd_db"),
+                        cleaning=_parse_cleaning(raw.get("cleaning", {})))
+
+
+def _parse_cleaning(raw) -> dict:
+    """A training record's cleaning (optional; banks from before it have none): an object of
+    numbers, strings, nulls and lists of numbers. Its meaning is grower-train's; the bank only keeps it."""
+    if not isinstance(raw, dict):
+        raise _Invalid(f"training cleaning must be a JSON object, not {_json_kind(raw)}")
+
+    def number(item) -> bool:
+        return isinstance(item, (int, float)) and not isinstance(item, bool) and math.isfinite(item)
+
+    for key, value in raw.items():
+        if not (value is None or isinstance(value, str) or number(value) or isinstance(value, list) and all(map(number, value))):
+            raise _Invalid(f"training cleaning {_short(key)} must be a finite number, a string, null or a list of numbers, not {_short(value)}")
+    return dict(raw)
 
 
 def _check_relative_path(file: str) -> None:

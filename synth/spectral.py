@@ -155,3 +155,19 @@ def partial_comparison(reference: np.ndarray, reference_rate: int, estimate: np.
         measured.append(partial_frequencies_hz(audio[start:start + int(length_s * rate)], f0_hz, rate, n_partials, floor_db=-80.0))
     (ref_hz, ref_db), (est_hz, est_db) = measured
     return 1200.0 * np.log2(est_hz / ref_hz), est_db - ref_db
+def harmonic_profile_error_db(reference: np.ndarray, estimate: np.ndarray, f0_hz: float, sample_rate: int, n_harmonics: int = 64,
+                              range_db: float = 60.0, match_level: bool = False) -> float:
+    """Mean absolute difference, dB, of the harmonic levels (harmonic_levels_db) of two clips of one tone.
+
+    reference, estimate: [n_samples] at sample_rate Hz, the same part of the tone
+    (its sustain, say). Only harmonics of the reference within range_db of its
+    strongest count: the ones anyone hears. match_level: the median difference
+    is taken out first, so only the profile's shape counts, not its level.
+    """
+    ref = harmonic_levels_db(reference, f0_hz, sample_rate, n_harmonics)
+    est = harmonic_levels_db(estimate, f0_hz, sample_rate, n_harmonics)
+    heard = ref >= ref.max() - range_db
+    difference = ref[heard] - est[heard]
+    if match_level:
+        difference = difference - np.median(difference)
+    return float(np.mean(np.abs(difference)))

@@ -21,7 +21,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from .config import ENVELOPE_CHOICES, EnvelopeConfig, FeatureConfig, GrowerConfig, RunConfig, TrainConfig
+from .config import CLEAN_CHOICES, ENVELOPE_CHOICES, EnvelopeConfig, FeatureConfig, GrowerConfig, RunConfig, TrainConfig
 from .interrupt import Interrupt
 
 
@@ -38,6 +38,8 @@ def parse_args(argv):
                         help="how a held note behaves: auto detects it per tone; sustain loops, one-shot follows the recorded decay")
     parser.add_argument("--harmonic", action="store_true",
                         help="treat every tone as harmonic (inharmonicity B = 0) instead of measuring how its partials stretch")
+    parser.add_argument("--clean", choices=CLEAN_CHOICES, default=FeatureConfig.clean,
+                        help="auto: remove mains hum, a steady noise floor and a room's reverberant tail where the recording has them; off: learn it as recorded")
     parser.add_argument("--resume", action="store_true", help="continue from a killed run's checkpoint, else from BANK_DIR/checkpoint")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     parser.add_argument("--amp", choices=("auto", "off", "bf16", "fp16"), default="auto", help="mixed precision; auto: bf16 on CUDA, off on CPU")
@@ -202,7 +204,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     from .pipeline import TrainingRun
 
     config = GrowerConfig(
-        features=dataclasses.replace(FeatureConfig(), sample_rate=args.sample_rate, stretch=not args.harmonic),
+        features=dataclasses.replace(FeatureConfig(), sample_rate=args.sample_rate, stretch=not args.harmonic, clean=args.clean),
         train=dataclasses.replace(TrainConfig(), max_steps=args.steps, seed=args.seed, early_stop=not args.no_early_stop),
         envelope=EnvelopeConfig(args.envelope),
     )
@@ -228,6 +230,9 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
 
     for notice in filter(None, (trim_notice(record.features, record.path) for record in usable)):
         print(notice, file=sys.stderr)
+    for record in usable:
+        if record.cleaning.changed:
+            print(f"cleaned {record.path}: {record.cleaning.describe()}", file=sys.stderr)
     if cache.write_error:
         warn(f"{cache.write_error}; going on without it")
     if not usable and ranks is None:

@@ -7,6 +7,9 @@ import json
 from dataclasses import asdict, dataclass, field
 
 
+CLEAN_CHOICES = ("auto", "off")  # training.cleaning's modes (kept out of there: --help imports this)
+
+
 @dataclass(frozen=True)
 class FeatureConfig:
     """How audio becomes conditioning features. Part of the feature-cache key."""
@@ -25,6 +28,11 @@ class FeatureConfig:
     onset_below_peak_db: float = 40.0  # leading audio quieter than this below the peak is silence, trimmed
     tail_below_peak_db: float = 60.0  # trailing audio quieter than this below the peak is silence, trimmed
     stretch: bool = True  # measure each tone's inharmonicity B (training.inharmonicity); False: every tone harmonic
+    clean: str = "auto"  # remove hum, a noise floor and a room's tail found in the recording (training.cleaning); off: as recorded
+
+    def __post_init__(self):
+        if self.clean not in CLEAN_CHOICES:
+            raise ValueError(f"clean must be one of {', '.join(CLEAN_CHOICES)}, not {self.clean!r}")
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,8 @@ class GrowerConfig:
         train = dict(data["train"])
         train["fft_sizes"] = tuple(train["fft_sizes"])
         envelope = EnvelopeConfig(**data.get("envelope", {}))  # banks from before --envelope: auto
-        return cls(FeatureConfig(**data["features"]), ModelConfig(**data["model"]), TrainConfig(**train), envelope)
+        features = {"clean": "off", **data["features"]}  # banks from before --clean were trained on the recordings as they were
+        return cls(FeatureConfig(**features), ModelConfig(**data["model"]), TrainConfig(**train), envelope)
 
     def tone_key(self) -> str:
         """Hash of everything that decides a tone's trained result."""

@@ -36,6 +36,7 @@ from grower.synth.controls import harmonic_amplitudes
 
 from . import report
 from .bank_folder import failure_reason
+from .cleaning import Cleaning
 from .config import GrowerConfig
 from .interrupt import SwapGuard
 from .segment import Segments, segment
@@ -152,7 +153,8 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
             return [future]
         return [pool.spread(report.write_tone_report, *args, **kwargs)]
 
-    training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=math.nan)
+    training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=math.nan,
+                            cleaning=record.cleaning.to_dict() if record.cleaning.changed else {})
     return ExportedTone(entry=entry, arrays=arrays, training=training, report_files={"write": write_report})
 
 
@@ -227,5 +229,6 @@ def export_bank(bank_dir: Path, config: GrowerConfig, tones: list, write_checkpo
 def index_entry(tone: ExportedTone) -> dict:
     """The tone's row of report/index.html (see report.write_index)."""
     name = tone.entry.name
-    return {"name": name, "f0_hz": tone.entry.f0_hz, "lsd_db": tone.training.lsd_db if tone.training is not None else None,
+    cleaning = Cleaning.from_dict(tone.training.cleaning).describe() if tone.training is not None and tone.training.cleaning else ""
+    return {"name": name, "f0_hz": tone.entry.f0_hz, "lsd_db": tone.training.lsd_db if tone.training is not None else None, "cleaning": cleaning,
             "figure": f"{name}{FIGURE}", "target": f"{name}{TARGET_WAV}", "reconstruction": f"{name}{RECONSTRUCTION_WAV}"}

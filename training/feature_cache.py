@@ -22,7 +22,11 @@ def default_cache_dir() -> Path:
 
 
 class FeatureCache:
-    """Features stored as ``<sha256>-<settings hash>.npz`` (no pickle)."""
+    """Features stored as ``<sha256>-<settings hash>.npz`` (no pickle).
+
+    The settings are the whole FeatureConfig, its ``clean`` setting too: the
+    features of a cleaned recording are never taken for the raw one's.
+    """
 
     def __init__(self, directory: Path | None):
         self.directory = Path(directory) if directory else None

@@ -36,6 +36,7 @@ from .config import GrowerConfig, RunConfig
 from .feature_cache import FeatureCache
 from .features import ToneFeatures, analyse
 from .staging import StagedTones, link_or_copy
+from .cleaning import Cleaning
 from .tone_file import ToneAudio, ToneFileError, read_tone
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class ToneRecord:
     duration_s: float  # of ``audio``
     audio: np.ndarray  # [n_samples] float32, -1..1, at config.features.sample_rate
     features: ToneFeatures
+    cleaning: Cleaning = Cleaning()  # what was removed from the recording before analysis (training.cleaning)
     prepared: TrainingTone | None = None  # the tone's training tensors
     result: dict | None = None  # reconstruct(): {"controls": {name: [n_frames, ...]}}
     weights: dict | None = None  # the tone's decoder weights, "weights.*" -> np.ndarray
@@ -75,7 +77,8 @@ class ToneRecord:
     def from_audio(cls, audio: ToneAudio, features: ToneFeatures) -> "ToneRecord":
         """The recording as its features describe it: leading and trailing silence left out."""
         kept = features.trimmed(audio.audio, audio.sample_rate)
-        return cls(name=audio.name, path=audio.path, sha256=audio.sha256, duration_s=kept.shape[0] / audio.sample_rate, audio=kept, features=features)
+        return cls(name=audio.name, path=audio.path, sha256=audio.sha256, duration_s=kept.shape[0] / audio.sample_rate, audio=kept, features=features,
+                   cleaning=audio.cleaning)
 
     @property
     def n_samples(self) -> int:
@@ -98,7 +101,7 @@ class ToneRecord:
             raise ToneFileError("changed while the run was training other tones; run again to train it")
         if features is None:
             features = analyse(audio.audio, config.features, *sizes)
-        self.audio, self.features = features.trimmed(audio.audio, audio.sample_rate), features
+        self.audio, self.features, self.cleaning = features.trimmed(audio.audio, audio.sample_rate), features, audio.cleaning
 
 
 @dataclass(frozen=True)

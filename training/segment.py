@@ -466,3 +466,73 @@ class _SegmentCost:
         vyy = syy - sy * sy / n_safe
         out = vyy - np.where(vxx > 1e-9, vxy * vxy / np.where(vxx > 1e-9, vxx, 1.0), 0.0)
         return np.where(n >= 3, np.maximum(out, 0.0), 0.0)
+
+
+# -- A room's tail ---------------------------------------------------------------------
+
+ROOM_DECAY_DB_PER_S = (-200.0, -8.0)  # a room's tail falls this fast: RT60 from 0.3 to 7.5 s
+ROOM_TAIL_MIN_S = 0.1  # a tail that straight for less is no room's
+ROOM_TAIL_MIN_DROP_DB = 10.0  # ... and it falls at least this far
+RELEASE_STEEPER_THAN_ROOM = 1.5  # the release before the knee falls this many times faster than the tail ...
+RELEASE_MIN_DROP_DB = 6.0  # ... and at least this far
+RELEASE_SLOPE_S = 0.03  # local slopes are lines over this long
+RELEASE_SEARCH_S = 0.15  # the release is the steepest slope this soon after the body's end (later, a room's tail fluctuates as steeply)
+TAIL_ABOVE_FLOOR_DB = 10.0  # the tail is fitted down to this far above the recording's floor ...
+TAIL_WITHIN_PEAK_DB = 90.0  # ... or this far below its peak
+DIGITAL_SILENCE_DB = -150.0  # frames this quiet are digital zeros, no floor (a 16-bit file's floor is near -100 dB)
+BODY_RANGE_DB = 20.0  # the body's level is the median of the frames this close to the peak ...
+BODY_WITHIN_DB = 6.0  # ... and the release is looked for from the last frame this close to it (the body's end)
+
+
+def reverberant_tail(level_db: np.ndarray, frame_rate_hz: float) -> tuple[int, int, float, float] | None:
+    """Where a room's decay takes over from the tone's release: (knee, end, release dB/s, room dB/s), or None.
+
+    level_db: [n_frames] a recording's level envelope in dB, frame_rate_hz
+    frames per second. Looked at from the body's end (the last frame within
+    BODY_WITHIN_DB of the median level of frames BODY_RANGE_DB from the peak) to where the level last
+    stands TAIL_ABOVE_FLOOR_DB above the floor (the 5th percentile of the
+    frames above DIGITAL_SILENCE_DB): the
+    release is the steepest local slope (lines over RELEASE_SLOPE_S) in its
+    first RELEASE_SEARCH_S,
+    and the knee the first frame after it where the local slope has eased to
+    less than 1 / RELEASE_STEEPER_THAN_ROOM of the release's. What follows the
+    knee is a room's tail when its line falls as a room does
+    (ROOM_DECAY_DB_PER_S), for at least ROOM_TAIL_MIN_S and
+    ROOM_TAIL_MIN_DROP_DB, after a release that fell RELEASE_MIN_DROP_DB. A
+    dry tone's release runs on to the floor, and a one-shot's decay ends in
+    it: neither has such a knee (None).
+    """
+    level = np.asarray(level_db, np.float64)
+    fr = float(frame_rate_hz)
+    peak_db = level.max()
+    sounding = level[level > DIGITAL_SILENCE_DB]
+    floor_db = np.percentile(sounding, 5) if sounding.size else peak_db
+    limit = max(floor_db + TAIL_ABOVE_FLOOR_DB, peak_db - TAIL_WITHIN_PEAK_DB)
+    if limit >= peak_db:  # no quiet end: the recording stops while the tone sounds
+        return None
+    end = int(np.flatnonzero(level >= limit)[-1]) + 1
+    body_db = np.median(level[level >= peak_db - BODY_RANGE_DB])
+    start = int(np.flatnonzero(level[:end] >= body_db - BODY_WITHIN_DB)[-1])
+    y = level[start:end]
+    n = y.shape[0]
+    width, min_tail = max(3, int(round(RELEASE_SLOPE_S * fr))), max(3, int(round(ROOM_TAIL_MIN_S * fr)))
+    if n < width + min_tail:
+        return None
+    cost = _SegmentCost(y)
+    first = np.arange(0, n - width + 1)
+    local = cost.slope(first, first + width) * fr  # [n - width + 1] dB/s, the line over frames [i, i + width)
+    steepest = int(np.argmin(local[: max(1, int(round(RELEASE_SEARCH_S * fr)))]))
+    release = float(local[steepest])
+    eased = np.flatnonzero(local[steepest:] > release / RELEASE_STEEPER_THAN_ROOM)
+    if eased.size == 0:
+        return None
+    knee = steepest + int(eased[0]) + width // 2
+    if n - knee < min_tail:
+        return None
+    room = float(cost.slope(knee, n) * fr)
+    low, high = ROOM_DECAY_DB_PER_S
+    if not (low <= room <= high and release <= RELEASE_STEEPER_THAN_ROOM * room):
+        return None
+    if y[0] - y[knee] < RELEASE_MIN_DROP_DB or -room * (n - knee) / fr < ROOM_TAIL_MIN_DROP_DB:
+        return None
+    return start + knee, end, release, room

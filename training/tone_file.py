@@ -14,6 +14,7 @@ import numpy as np
 import soundfile
 import soxr
 
+from .cleaning import Cleaning, clean
 from .config import FeatureConfig
 
 
@@ -40,6 +41,7 @@ class ToneAudio:
     audio: np.ndarray  # [n_samples] float32, -1..1, at FeatureConfig.sample_rate
     sample_rate: int  # of ``audio``
     source_sample_rate: int
+    cleaning: Cleaning = Cleaning()  # what training.cleaning removed from ``audio`` (FeatureConfig.clean)
 
     @property
     def duration_s(self) -> float:
@@ -77,7 +79,12 @@ def file_sha256(path: Path) -> str:
 
 
 def read_tone(path: Path, config: FeatureConfig) -> ToneAudio:
-    """Read, downmix and resample one recording; raise ToneFileError with the reason."""
+    """Read, downmix, resample and clean (FeatureConfig.clean) one recording; raise ToneFileError with the reason.
+
+    Cleaning runs here, where every path to a tone's audio passes (the first
+    read, and the read back of a tone unloaded between chunks), so the
+    features, the training target and the report all hear the same audio.
+    """
     path = Path(path)
     _check_regular_file(path)
     try:
@@ -106,6 +113,7 @@ def read_tone(path: Path, config: FeatureConfig) -> ToneAudio:
         raise ToneFileError(f"silent: peak level {peak_db:.0f} dBFS (below {config.silence_db:.0f} dBFS)")
     if rate != config.sample_rate:
         mono = soxr.resample(mono, rate, config.sample_rate, quality="HQ")
+    mono, cleaning = clean(np.ascontiguousarray(mono, dtype=np.float32), config.sample_rate, config.clean)
     return ToneAudio(
         path=path,
         name=path.stem,
@@ -113,6 +121,7 @@ def read_tone(path: Path, config: FeatureConfig) -> ToneAudio:
         audio=np.ascontiguousarray(mono, dtype=np.float32),
         sample_rate=config.sample_rate,
         source_sample_rate=int(rate),
+        cleaning=cleaning,
     )
 
 

@@ -214,6 +214,9 @@ def test_tone_names_are_non_empty_unique_strings(tmp_path, change, reason):
     ({"steps": 3, "stop_reason": None, "tone_key": "k", "lsd_db": 1.0}, "training stop_reason must be a string"),
     ({"steps": 3, "stop_reason": "converged", "tone_key": 5, "lsd_db": 1.0}, "training tone_key must be a string"),
     ({"steps": 3, "stop_reason": "converged", "tone_key": "k", "lsd_db": float("nan")}, "lsd_db must be finite"),
+    ({"steps": 3, "stop_reason": "converged", "tone_key": "k", "lsd_db": 1.0, "cleaning": [1]}, "training cleaning must be a JSON object"),
+    ({"steps": 3, "stop_reason": "converged", "tone_key": "k", "lsd_db": 1.0, "cleaning": {"tail_cut_s": {"s": 1}}}, "training cleaning 'tail_cut_s' must be"),
+    ({"steps": 3, "stop_reason": "converged", "tone_key": "k", "lsd_db": 1.0, "cleaning": {"hum_lines_hz": [50, None]}}, "training cleaning 'hum_lines_hz' must be"),
 ])
 def test_a_bad_training_record_is_an_error(tmp_path, record, reason):
     tiny_bank(tmp_path)
@@ -237,6 +240,15 @@ def test_training_and_run_sections_round_trip(tmp_path):
     document = read_bank_json(tmp_path)
     assert document.training == {"t": record} and document.run == bank.run
     assert [e.name for e in document.entries] == ["t"] and document.header == bank.header
+
+
+def test_a_training_record_keeps_what_cleaning_removed_and_old_records_read_as_nothing_removed(tmp_path):
+    cleaning = {"mode": "auto", "noise_floor_dbfs": -45.0, "mains_hz": 50.0, "hum_lines_hz": [50.0, 100.0], "tail_decay_db_per_s": None}
+    record = ToneTraining(steps=12, stop_reason="converged", tone_key="abc", lsd_db=3.25, cleaning=cleaning)
+    tiny_bank(tmp_path, training={"t": record})
+    assert load_bank(tmp_path).tone("t").training.cleaning == cleaning
+    edit_json(tmp_path, set_header("training", {"t": {"steps": 1, "stop_reason": "converged", "tone_key": "k", "lsd_db": 1.0}}))
+    assert load_bank(tmp_path).tone("t").training.cleaning == {}
 
 
 def test_a_bank_without_training_records_loads_with_none(tmp_path):

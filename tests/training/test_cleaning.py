@@ -1,0 +1,208 @@
+"""Cleaning the input: hum, a noise floor and a room's tail are found in a real tone and removed; a clean tone is left as it is.
+
+The tones are General MIDI notes rendered by fluidsynth at test time
+(grower.synth.gm_tones), degraded by grower.synth.room. The end-to-end test
+trains a clean and two degraded copies of one clarinet note through
+grower-train and plays the bank in the renderer; benchmarks/bench_clean.py
+prints the same figures for four instruments, with cleaning off and on.
+"""
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pytest
+import soundfile
+
+from grower.synth import gm_tones, room
+from grower.synth.bank import load_bank
+from grower.synth.held_note import envelope_db
+from grower.synth.render_params import RenderParams
+from grower.synth.renderer import RenderConfig, Renderer
+from grower.synth.spectral import harmonic_levels_db, log_spectral_distance_db
+from grower.training.cleaning import Cleaning, clean
+from grower.training.cli import main as train
+from grower.training.config import FeatureConfig, GrowerConfig
+from grower.training.feature_cache import FeatureCache
+
+from ..conftest import harmonic_tone
+
+needs_soundfont = pytest.mark.skipif(gm_tones.unavailable() is not None, reason=gm_tones.unavailable() or "")
+
+SR = 22050
+HOLD_S = 1.5
+
+
+@pytest.fixture(scope="module")
+def clarinet():
+    """[n] at SR: a clarinet C4 held HOLD_S, then 2 s of fluidsynth's silence."""
+    return gm_tones.render_note("clarinet", HOLD_S, HOLD_S + 0.5, SR)
+
+
+def level_at_db(audio: np.ndarray, time_s: float) -> float:
+    times, level = envelope_db(audio, SR, window_s=0.02, hop_s=0.005)
+    return float(level[np.argmin(np.abs(times - time_s))])
+
+
+def sustain(audio: np.ndarray) -> np.ndarray:
+    return audio[int(0.3 * SR) : int((HOLD_S - 0.1) * SR)]
+
+
+# -- Units -----------------------------------------------------------------------------
+
+
+@needs_soundfont
+def test_hum_and_noise_floor_are_found_at_their_levels_and_removed(clarinet):
+    noisy = room.add_hiss_and_hum(clarinet, SR, noise_dbfs=-45.0, hum_dbfs=-40.0)
+    cleaned, cleaning = clean(noisy, SR)
+    assert cleaning.mains_hz == 50.0 and len(cleaning.hum_lines_hz) == 4
+    assert cleaning.hum_dbfs == pytest.approx(-40.0, abs=1.0)
+    assert cleaning.noise_floor_dbfs == pytest.approx(-45.0, abs=1.5)
+    assert cleaning.noise_reduction_db >= 12.0
+    hum_db = harmonic_levels_db(cleaned[-int(1.5 * SR) :], 50.0, SR, 4)
+    assert np.all(hum_db <= -70.0), hum_db  # every line, from -40 to -54 dB
+    assert level_at_db(cleaned, HOLD_S + 1.5) <= -57.0  # the silence after the note: the floor less 12 dB
+    clean_levels = harmonic_levels_db(sustain(clarinet), 261.6, SR, 20)
+    heard = clean_levels >= clean_levels.max() - 30.0
+    assert np.max(np.abs(harmonic_levels_db(sustain(cleaned), 261.6, SR, 20) - clean_levels)[heard]) <= 1.5  # the tone itself kept
+
+
+def test_60_hz_mains_is_told_from_50():
+    tone = np.concatenate([harmonic_tone(330.0, 1.5, SR), np.zeros(SR, np.float32)])
+    cleaned, cleaning = clean(room.add_hiss_and_hum(tone, SR, mains_hz=60.0), SR)
+    assert cleaning.mains_hz == 60.0
+    assert [round(f) for f in cleaning.hum_lines_hz] == [60, 120, 180, 240]
+    assert harmonic_levels_db(cleaned[-SR:], 60.0, SR, 1)[0] <= -70.0
+
+
+@needs_soundfont
+@pytest.mark.parametrize("name", ["clarinet", "flute", "trumpet", "piano", "guitar", "marimba"])
+def test_a_clean_recording_comes_back_untouched(name):
+    audio = gm_tones.render_note(name, HOLD_S, HOLD_S + 0.5, SR)
+    cleaned, cleaning = clean(audio, SR)
+    assert cleaned is audio and not cleaning.changed and cleaning.describe() == ""
+
+
+def test_a_tone_without_silence_or_hum_is_untouched_even_with_vibrato_and_breath():
+    audio = harmonic_tone(220.0, 2.0, SR, noise_level=0.05, vibrato_cents=30.0)
+    cleaned, cleaning = clean(audio, SR)
+    assert cleaned is audio and not cleaning.changed
+
+
+@needs_soundfont
+def test_a_rooms_tail_is_cut_after_the_release_and_the_tone_before_is_kept(clarinet):
+    wet = room.add_reverb(clarinet, SR, rt60_s=0.8, wet=0.3)
+    cleaned, cleaning = clean(wet, SR)
+    assert cleaning.tail_cut_s >= 0.5
+    assert cleaning.tail_decay_db_per_s == pytest.approx(-60.0 / 0.8, abs=15.0)
+    assert level_at_db(wet, HOLD_S + 0.3) - level_at_db(clarinet, HOLD_S + 0.3) >= 30.0  # the room's tail, before
+    assert level_at_db(cleaned, HOLD_S + 0.3) <= level_at_db(clarinet, HOLD_S + 0.3) + 10.0
+    kept = int((HOLD_S + 0.02) * SR)
+    np.testing.assert_array_equal(cleaned[:kept], wet[:kept])  # the note and its release's start, as recorded
+
+
+def test_off_returns_the_recording_as_it_is():
+    audio = room.add_hiss_and_hum(np.concatenate([harmonic_tone(330.0, 1.0, SR), np.zeros(SR, np.float32)]), SR)
+    cleaned, cleaning = clean(audio, SR, "off")
+    assert cleaned is audio and cleaning == Cleaning(mode="off")
+
+
+def test_the_clean_setting_is_part_of_the_feature_cache_key_and_old_banks_read_as_off(tmp_path):
+    cache = FeatureCache(tmp_path)
+    sizes = (64, 64)
+    assert cache.path_for("ab" * 32, FeatureConfig(clean="auto"), sizes) != cache.path_for("ab" * 32, FeatureConfig(clean="off"), sizes)
+    old = GrowerConfig().to_dict()
+    del old["features"]["clean"]
+    assert GrowerConfig.from_dict(old).features.clean == "off"
+    with pytest.raises(ValueError, match="clean must be one of auto, off, not 'on'"):
+        FeatureConfig(clean="on")
+
+
+# -- Through grower-train and the renderer ----------------------------------------------
+
+
+def played(bank, name: str) -> np.ndarray:
+    """[n] at SR: the bank's tone held HOLD_S at its own pitch, then released for 1 s."""
+    renderer = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw"))
+    voice = renderer.note_on([t.entry.name for t in bank.tones].index(name), bank.tone(name).entry.f0_hz, 1.0)
+    held = renderer.render(int(HOLD_S * SR))
+    renderer.note_off(voice)
+    return np.concatenate([held, renderer.render(SR)])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, clarinet):
+    """(bank, what grower-train said on stderr): a clarinet clean, with hiss and hum, and in a room, trained with --clean auto."""
+    import torch
+
+    folder = tmp_path_factory.mktemp("cleaning")
+    tones = folder / "tones"
+    tones.mkdir()
+    copies = {"clean": clarinet, "noisy": room.add_hiss_and_hum(clarinet, SR), "reverb": room.add_reverb(clarinet, SR)}
+    for name, audio in copies.items():
+        soundfile.write(str(tones / f"{name}.wav"), audio, SR, subtype="FLOAT")
+    said = io.StringIO()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # two threads contending on a shared 2-core machine cost 10x
+    try:
+        with contextlib.redirect_stderr(said):
+            assert train([str(tones), "--out", str(folder / "bank"), "--steps", "30", "--quiet", "--no-cache"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    return load_bank(folder / "bank"), said.getvalue(), folder / "bank"
+
+
+@needs_soundfont
+def test_grower_train_says_and_keeps_what_it_removed_per_tone(trained):
+    bank, said, bank_dir = trained
+    lines = [line for line in said.splitlines() if line.startswith("cleaned")]
+    assert len(lines) == 2 and "noisy.wav: noise floor" in lines[0] + lines[1] and "reverb.wav: reverberant tail" in lines[0] + lines[1]
+    noisy = bank.tone("noisy").training.cleaning
+    assert noisy["mains_hz"] == 50.0 and noisy["noise_floor_dbfs"] == pytest.approx(-45.0, abs=1.5)
+    assert bank.tone("reverb").training.cleaning["tail_cut_s"] > 0.3
+    assert bank.tone("clean").training.cleaning == {}
+    assert json.loads((bank_dir / "bank.json").read_text())["config"]["features"]["clean"] == "auto"
+    assert "cleaned: noise floor" in (bank_dir / "report" / "index.html").read_text()
+
+
+@pytest.fixture(scope="module")
+def renders(trained, clarinet):
+    """(clean recording from its onset, {name: the bank's tone played}), all [n] at SR, one length."""
+    bank, _, _ = trained
+    start = int(np.argmax(np.abs(clarinet) >= np.abs(clarinet).max() * 0.01))  # a bank's tone starts at its onset
+    played_ = {name: played(bank, name) for name in ("clean", "noisy", "reverb")}
+    n = min(clarinet.shape[0] - start, *(r.shape[0] for r in played_.values()))
+    return clarinet[start : start + n], {name: render[:n] for name, render in played_.items()}
+
+
+@needs_soundfont
+def test_a_tone_cleaned_of_hiss_and_hum_plays_about_as_near_the_clean_recording_as_the_clean_trained_one(renders):
+    reference, played_ = renders
+    lsd = {name: log_spectral_distance_db(reference, render) for name, render in played_.items()}
+    assert lsd["noisy"] - lsd["clean"] <= 1.5 + 0.5, lsd  # the goal (1.5 dB), with some tolerance for 30 steps
+    assert harmonic_levels_db(sustain(played_["noisy"]), 50.0, SR, 1)[0] <= -60.0  # no hum learned
+
+
+@needs_soundfont
+def test_a_tone_cut_from_its_rooms_tail_releases_as_the_clean_trained_one(renders):
+    reference, played_ = renders
+    tail = {name: level_at_db(render, HOLD_S + 0.3) - level_at_db(render, HOLD_S - 0.3) for name, render in played_.items()}
+    assert tail["reverb"] <= max(tail["clean"] + 10.0, -60.0), tail  # the room rang on 20-30 dB below the sustain
+    lsd = {name: log_spectral_distance_db(reference, render) for name, render in played_.items()}
+    assert lsd["reverb"] - lsd["clean"] <= 1.5, lsd
+
+
+def test_a_short_clean_tone_has_no_hum_found_in_its_leakage():
+    audio = harmonic_tone(220.0, 0.8, SR)  # once, a "60 Hz line" at -120 dB stood out of one long frame's sidelobes
+    cleaned, cleaning = clean(audio, SR)
+    assert cleaned is audio and cleaning.mains_hz is None
+
+
+def test_the_clean_flag_defaults_to_auto_and_refuses_other_modes(tmp_path, capsys):
+    from grower.training.cli import parse_args
+
+    assert parse_args([str(tmp_path)]).clean == "auto" and parse_args([str(tmp_path), "--clean", "off"]).clean == "off"
+    with pytest.raises(SystemExit):
+        parse_args([str(tmp_path), "--clean", "hard"])
+    assert "invalid choice: 'hard'" in capsys.readouterr().err

@@ -1,0 +1,400 @@
+"""Cleaning a recording before it is learned: mains hum, a stationary noise floor, a room's reverberant tail.
+
+Musicians record in rooms, through preamps that hiss and hum; a model trained
+on that learns the room and the noise. :func:`clean` finds each from the
+recording itself and removes only what it finds, so a clean recording comes
+back unchanged (bit for bit):
+
+- **Mains hum**: lines at k * 50 or k * 60 Hz that stand above their
+  neighbourhood and hold one level through the whole recording (a tone's
+  own partial near one changes level with the tone, and is left alone). Each
+  line found is subtracted: a sinusoid at its measured frequency, fitted block
+  by block (:func:`remove_hum`).
+- **Noise floor**: the quietest frames, when they last long enough and hold
+  a steady level (a decay passing through is no floor), are the noise's
+  profile; noisereduce's stationary spectral gate removes it, and the tone's
+  harmonics that the floor buries are taken back where they measurably
+  raise their bins (:func:`keep_harmonics`).
+- **Reverberant tail**: after the release, a room's decay is a straight,
+  slower line in dB that follows the instrument's steeper release
+  (segment.reverberant_tail finds the knee). The tail is cut there, with a
+  short fade.
+
+Library code where it fits (noisereduce's gate); by hand the detection, which
+is the product's judgement of what to remove, and the hum's subtraction,
+where scipy's notch filters were measured to leave too much (see remove_hum).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .config import CLEAN_CHOICES
+from .segment import reverberant_tail
+
+# Noise floor
+LEVEL_WINDOW = 1024  # samples per level frame (46 ms at 22050 Hz)
+LEVEL_HOP = 256
+FLOOR_PERCENTILE = 5.0  # the floor is the level of this percentile of frames ...
+FLOOR_BAND_DB = 3.0  # ... and the frames within this of it are its profile
+MIN_FLOOR_S = 0.25  # that much steady floor is needed to act on it
+MAX_FLOOR_SLOPE_DB_PER_S = 4.0  # a floor holds its level; a decay through the quiet band does not
+LOWEST_FLOOR_DBFS = -80.0  # a floor below this is left alone: nothing measurable to remove
+MIN_TONE_ABOVE_FLOOR_DB = 12.0  # the tone stands this far above its floor, or the "floor" is the tone
+GATE_DEPTH = 0.99  # gated bins keep 1 % (-40 dB), not holes: gated to zero, a clarinet trained 3 dB quiet (and -60 dB measured worse)
+KEEP_FFT = 2048  # the harmonics are taken back in frames this long ...
+KEEP_BINS = 1  # ... this many bins either side of each harmonic (10.8 Hz bins at 22050 Hz) ...
+KEEP_ABOVE_FLOOR_DB = 10.0  # ... in frames whose level stands this far above the floor (the tone sounds)
+KEEP_MIN_EXCESS_DB = 1.0  # ... where, over the note, they hold this much more power than the noise alone would
+KEEP_F0_RANGE_HZ = (30.0, 2000.0)  # pitch search range, as FeatureConfig's
+GATE_THRESHOLD_STD = 2.5  # a bin passes the gate this many standard deviations (dB) above the floor's mean: LSD of a
+                          # cleaned clarinet to the clean one 2.8 dB, against 11 at noisereduce's default 1.5 (3.9 at 3.5)
+
+# Mains hum
+MAINS_HZ = (50.0, 60.0)
+MAX_HUM_HARMONICS = 8
+LOWEST_HUM_DBFS = -80.0  # hum quieter than this is left alone: nothing measurable to remove
+HUM_FFT = 16384  # 1.3 Hz bins at 22050 Hz: a hum line apart from a tone's partial
+HUM_ABOVE_BACKGROUND_DB = 10.0  # a line stands this far above the bins around it (median over frames) ...
+HUM_STEADY_DB = 6.0  # ... and its level varies less than this (10th to 90th percentile of frames)
+HUM_SEARCH_HZ = 1.5  # mains drifts: the line is searched this far either side of k * mains (times k, at most 3 Hz)
+HUM_NEIGHBOURHOOD_HZ = 12.0  # the background: bins this far either side, less the line's own
+HUM_BLOCK_S = 0.5  # each line is fitted in blocks this long
+
+# Reverberant tail
+ENVELOPE_WINDOW_S = 0.02
+ENVELOPE_HOP_S = 0.005
+TAIL_FADE_S = 0.02  # the tail is faded out over this from its knee: a cut, without a click
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """What :func:`clean` removed from one recording. Levels in dB re full scale; times in s.
+
+    noise_floor_dbfs: the stationary floor's RMS as found (None: no floor to
+    remove); noise_reduction_db: how far cleaning lowered it. mains_hz: 50 or
+    60 when hum was found (else None), hum_dbfs its strongest line's level
+    (dB re a full-scale sine), hum_lines_hz every line removed. tail_cut_s: how
+    long the reverberant tail sounded (above the floor) from the knee on, where
+    it is cut; tail_decay_db_per_s the room's decay.
+    """
+
+    mode: str = "off"
+    noise_floor_dbfs: float | None = None
+    noise_reduction_db: float = 0.0
+    mains_hz: float | None = None
+    hum_dbfs: float | None = None
+    hum_lines_hz: tuple = ()
+    tail_cut_s: float = 0.0
+    tail_decay_db_per_s: float | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.noise_floor_dbfs is not None or self.mains_hz is not None or self.tail_cut_s > 0.0
+
+    def describe(self) -> str:
+        """One line of what was removed ('' when nothing was)."""
+        parts = []
+        if self.noise_floor_dbfs is not None:
+            parts.append(f"noise floor {self.noise_floor_dbfs:.1f} dBFS reduced by {self.noise_reduction_db:.1f} dB")
+        if self.mains_hz is not None:
+            parts.append(f"{self.mains_hz:.0f} Hz hum at {self.hum_dbfs:.1f} dBFS ({len(self.hum_lines_hz)} line(s) removed)")
+        if self.tail_cut_s > 0.0:
+            parts.append(f"reverberant tail of {self.tail_cut_s:.2f} s cut (decaying {-self.tail_decay_db_per_s:.0f} dB/s)")
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict:
+        return {
+            "mode": self.mode,
+            "noise_floor_dbfs": _rounded(self.noise_floor_dbfs),
+            "noise_reduction_db": round(self.noise_reduction_db, 2),
+            "mains_hz": self.mains_hz,
+            "hum_dbfs": _rounded(self.hum_dbfs),
+            "hum_lines_hz": [round(f, 2) for f in self.hum_lines_hz],
+            "tail_cut_s": round(self.tail_cut_s, 3),
+            "tail_decay_db_per_s": _rounded(self.tail_decay_db_per_s),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Cleaning":
+        """From to_dict's form (a bank's training record); fields it does not know are left out."""
+        known = {f.name for f in fields(cls)} & set(data)
+        return cls(**{**{k: data[k] for k in known}, "hum_lines_hz": tuple(data.get("hum_lines_hz", ()))})
+
+
+def clean(audio: np.ndarray, sample_rate: int, mode: str = "auto") -> tuple[np.ndarray, Cleaning]:
+    """(cleaned audio [n_samples] float32, what was removed). audio: [n_samples] float32 at sample_rate Hz.
+
+    mode "off" returns audio as it is; "auto" removes hum, then the noise
+    floor, then the reverberant tail, each only where it is found. Nothing
+    found: audio itself comes back, untouched.
+    """
+    if mode not in CLEAN_CHOICES:
+        raise ValueError(f"clean must be one of {', '.join(CLEAN_CHOICES)}, not {mode!r}")
+    if mode == "off":
+        return audio, Cleaning(mode="off")
+    out = np.asarray(audio, np.float64)
+    mains_hz, lines_hz, hum_dbfs = find_hum(out, sample_rate)
+    if lines_hz:
+        out = remove_hum(out, sample_rate, lines_hz)
+    floor_dbfs, floor_mask = find_noise_floor(out, sample_rate)
+    reduction_db = 0.0
+    if floor_dbfs is not None:
+        clip = noise_clip(out, floor_mask)
+        out = keep_harmonics(out, reduce_noise(out, sample_rate, clip), sample_rate, floor_dbfs, clip)
+        reduction_db = floor_dbfs - _power_mean_db(_frame_levels_db(out)[1][floor_mask])
+    out, tail_cut_s, tail_slope = cut_reverberant_tail(out, sample_rate)
+    cleaning = Cleaning(mode=mode, noise_floor_dbfs=floor_dbfs, noise_reduction_db=reduction_db, mains_hz=mains_hz, hum_dbfs=hum_dbfs,
+                        hum_lines_hz=tuple(lines_hz), tail_cut_s=tail_cut_s, tail_decay_db_per_s=tail_slope)
+    if not cleaning.changed:
+        return audio, cleaning
+    return out.astype(np.float32), cleaning
+
+
+# -- Mains hum -------------------------------------------------------------------------
+
+
+def find_hum(audio: np.ndarray, sample_rate: int) -> tuple[float | None, list, float | None]:
+    """(mains Hz or None, [line Hz] to remove, strongest line's level in dB re a full-scale sine).
+
+    audio: [n_samples] at sample_rate Hz. For each of 50 and 60 Hz, the lines at
+    k * mains (k = 1..MAX_HUM_HARMONICS, below Nyquist) that stand
+    HUM_ABOVE_BACKGROUND_DB above the bins around them in the median frame and
+    hold their level within HUM_STEADY_DB through the recording. The mains whose
+    lines carry more power wins; it needs its fundamental or its second line,
+    and a line at LOWEST_HUM_DBFS or louder.
+    """
+    n_fft = min(HUM_FFT, 1 << int(np.floor(np.log2(max(audio.shape[0] // 4, 2)))))  # at least 13 frames to judge steadiness by
+    hop = n_fft // 4
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(audio, (0, max(0, n_fft - audio.shape[0]))), n_fft)[::hop]
+    window = np.hanning(n_fft + 1)[:-1]
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2  # [n_frames, n_bins]
+    bin_hz = sample_rate / n_fft
+    gain = (np.sum(window) / 2) ** 2  # a unit sine's peak-bin power
+    best = (None, [], None, 0.0)
+    for mains_hz in MAINS_HZ:
+        lines, levels = [], []
+        for k in range(1, MAX_HUM_HARMONICS + 1):
+            line = _hum_line(power, k * mains_hz, min(k * HUM_SEARCH_HZ, 3.0), bin_hz)
+            if line is not None:
+                lines.append(line[0])
+                levels.append(10 * np.log10(line[1] / gain))
+        if not lines or min(lines) > 2.5 * mains_hz or max(levels) < LOWEST_HUM_DBFS:  # its fundamental or second line, and audible
+            continue
+        total = float(np.sum(10.0 ** (np.array(levels) / 10)))
+        if total > best[3]:
+            best = (mains_hz, lines, float(max(levels)), total)
+    return best[0], best[1], best[2]
+
+
+def _hum_line(power: np.ndarray, centre_hz: float, search_hz: float, bin_hz: float) -> tuple[float, float] | None:
+    """(frequency Hz, median peak-bin power) of a steady line near centre_hz in power [n_frames, n_bins], or None."""
+    lo, hi = int(np.floor((centre_hz - search_hz) / bin_hz)), int(np.ceil((centre_hz + search_hz) / bin_hz))
+    reach = int(np.ceil(HUM_NEIGHBOURHOOD_HZ / bin_hz))
+    if lo - reach < 1 or hi + reach >= power.shape[1]:
+        return None
+    median = np.median(power, axis=0)
+    peak = lo + int(np.argmax(median[lo : hi + 1]))
+    around = np.r_[median[peak - reach : peak - 2], median[peak + 3 : peak + reach + 1]]
+    if 10 * np.log10(median[peak] / (np.median(around) + 1e-30) + 1e-30) < HUM_ABOVE_BACKGROUND_DB:
+        return None
+    per_frame_db = 10 * np.log10(np.max(power[:, peak - 1 : peak + 2], axis=1) + 1e-30)
+    if np.percentile(per_frame_db, 90) - np.percentile(per_frame_db, 10) > HUM_STEADY_DB:
+        return None  # changes with the tone: a partial, not the mains
+    # parabolic interpolation of the peak on log power: the line's own frequency, for the fit
+    a, b, c = np.log(median[peak - 1 : peak + 2] + 1e-30)
+    offset = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) < 0 else 0.0
+    return (peak + offset) * bin_hz, float(median[peak])
+
+
+def remove_hum(audio: np.ndarray, sample_rate: int, lines_hz: list) -> np.ndarray:
+    """audio [n_samples] less a sinusoid at each of lines_hz, fitted block by block: [n_samples] float64.
+
+    In Hann-windowed blocks of HUM_BLOCK_S, half overlapping (the windows sum
+    to one), each line's amplitude and phase are fitted by weighted least
+    squares and the windowed fit subtracted: the mains' slow drift is
+    followed, and only about 1 / HUM_BLOCK_S Hz around each line is touched.
+    By hand, not scipy's iirnotch: filtfilt's start and end transients
+    (a 2 Hz notch rings for 0.2 s) left a -40 dB hum at -57 dB in the last
+    half second, where the fit leaves it below -70 dB.
+    """
+    out = np.asarray(audio, np.float64).copy()
+    n = out.shape[0]
+    block = int(round(HUM_BLOCK_S * sample_rate))
+    hop = block // 2
+    window = np.hanning(block + 1)[:-1]  # periodic: at half overlap the windows sum to one
+    t_s = np.arange(n) / sample_rate
+    for f_hz in lines_hz:
+        basis = np.stack([np.cos(2 * np.pi * f_hz * t_s), np.sin(2 * np.pi * f_hz * t_s)])  # [2, n_samples]
+        hum = np.zeros(n)
+        for start in range(-hop, n, hop):
+            lo, hi = max(start, 0), min(start + block, n)
+            w = window[lo - start : hi - start]
+            b = basis[:, lo:hi]
+            gram = (b * w) @ b.T
+            if np.linalg.cond(gram) > 1e6:  # a sliver of a block at an end: too short to fit a line in
+                continue
+            coefficients = np.linalg.solve(gram, (b * w) @ audio[lo:hi])
+            hum[lo:hi] += w * (coefficients @ b)
+        out -= hum
+    return out
+
+
+# -- Noise floor -----------------------------------------------------------------------
+
+
+def find_noise_floor(audio: np.ndarray, sample_rate: int) -> tuple[float | None, np.ndarray]:
+    """(the floor's RMS in dBFS or None, [n_frames] bool: the level frames that are floor).
+
+    audio: [n_samples] at sample_rate Hz; level frames are LEVEL_WINDOW samples,
+    LEVEL_HOP apart. A floor is the frames within FLOOR_BAND_DB of the
+    FLOOR_PERCENTILE-th percentile level, when they add up to MIN_FLOOR_S,
+    their longest run holds its level (slope within MAX_FLOOR_SLOPE_DB_PER_S),
+    it lies above LOWEST_FLOOR_DBFS and the tone stands
+    MIN_TONE_ABOVE_FLOOR_DB above it.
+    """
+    _, level = _frame_levels_db(audio)
+    none = np.zeros(level.shape[0], bool)
+    if level.size < 4:
+        return None, none
+    floor_db = np.percentile(level, FLOOR_PERCENTILE)
+    quiet = level <= floor_db + FLOOR_BAND_DB
+    floor_dbfs = _power_mean_db(level[quiet])
+    if floor_dbfs < LOWEST_FLOOR_DBFS or level.max() - floor_dbfs < MIN_TONE_ABOVE_FLOOR_DB:
+        return None, none
+    if quiet.sum() * LEVEL_HOP / sample_rate < MIN_FLOOR_S:
+        return None, none
+    run = _longest_run(quiet)
+    t_s = np.arange(run.start, run.stop) * LEVEL_HOP / sample_rate
+    if t_s.size >= 3 and abs(np.polyfit(t_s, level[run], 1)[0]) > MAX_FLOOR_SLOPE_DB_PER_S:
+        return None, none  # the level moves: a decay passing through the quiet band, not a floor
+    return float(floor_dbfs), quiet
+
+
+def noise_clip(audio: np.ndarray, floor_frames: np.ndarray) -> np.ndarray:
+    """[n_clip] the floor's own samples: audio's [n_samples] runs of floor_frames ([n_frames] bool, level frames), each whole."""
+    return np.concatenate([audio[span] for span in _runs_to_spans(floor_frames)])
+
+
+def reduce_noise(audio: np.ndarray, sample_rate: int, clip: np.ndarray) -> np.ndarray:
+    """audio [n_samples] less the stationary noise of clip [n_clip] (the floor's own samples): [n_samples] float64.
+
+    noisereduce's stationary spectral gate. Its mask is not smoothed
+    across frequency: its default 500 Hz smoothing spreads the gaps between a
+    tone's harmonics over the harmonics, and took 13 dB off a clarinet's sustain.
+    """
+    import noisereduce  # imported here: only a recording with a floor pays for it
+
+    return noisereduce.reduce_noise(y=audio, sr=sample_rate, stationary=True, y_noise=clip, n_fft=2048, prop_decrease=GATE_DEPTH,
+                                  n_std_thresh_stationary=GATE_THRESHOLD_STD, freq_mask_smooth_hz=None, n_jobs=1).astype(np.float64)
+
+
+def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor_dbfs: float, noise_clip: np.ndarray) -> np.ndarray:
+    """gated [n_samples] with the tone's harmonics that lie under the noise taken back from noisy [n_samples]: [n_samples] float64.
+
+    The gate removes what lies below the floor, and a tone's weak upper
+    harmonics lie there too; without them the model learns a duller tone than
+    was played (a clarinet lost 20 dB at 3-6 kHz under a -45 dBFS floor).
+    Where the tone sounds (frames KEEP_ABOVE_FLOOR_DB above floor_dbfs), the
+    bins within KEEP_BINS of each harmonic of its pitch (librosa.yin) hold the
+    harmonic plus noise; averaged over the note, a harmonic that is there
+    raises them KEEP_MIN_EXCESS_DB above the noise's mean power there
+    (noise_clip [n_samples]: the floor's own samples). Those harmonics are
+    taken back, less the noise's mean power (spectral subtraction, the
+    recording's phase); the others stay gated. By hand: noisereduce's gate
+    takes no mask of bins to spare.
+    """
+    import librosa
+
+    n_fft, hop = KEEP_FFT, KEEP_FFT // 4
+    f0_hz = librosa.yin(noisy, fmin=KEEP_F0_RANGE_HZ[0], fmax=KEEP_F0_RANGE_HZ[1], sr=sample_rate, frame_length=n_fft, hop_length=hop)  # [n_frames]
+    noisy_spectrum = librosa.stft(noisy, n_fft=n_fft, hop_length=hop)  # [n_bins, n_frames]
+    gated_spectrum = librosa.stft(gated, n_fft=n_fft, hop_length=hop)
+    noise_power = np.mean(np.abs(librosa.stft(noise_clip, n_fft=n_fft, hop_length=hop)) ** 2, axis=1)  # [n_bins]
+    n_bins, n_frames = noisy_spectrum.shape
+    power = np.abs(noisy_spectrum) ** 2
+    level_db = 10 * np.log10(np.mean(power, axis=0) / (np.sum(np.hanning(n_fft) ** 2) / 2) + 1e-20)  # [n_frames] the frame's mean square
+    frames = np.flatnonzero(level_db[: f0_hz.shape[0]] >= floor_dbfs + KEEP_ABOVE_FLOOR_DB)
+    if frames.size == 0:
+        return gated
+    bin_hz = sample_rate / n_fft
+    n_harmonics = int(sample_rate / 2 / np.min(f0_hz[frames]))
+    k = np.arange(1, n_harmonics + 1)
+    offsets = np.arange(-KEEP_BINS, KEEP_BINS + 1)
+    bins = np.round(k[None, :, None] * f0_hz[frames, None, None] / bin_hz).astype(int) + offsets  # [n_sounding, n_harmonics, n_offsets]
+    inside = (bins >= 0) & (bins < n_bins)
+    bins = np.clip(bins, 0, n_bins - 1)
+    heard = np.where(inside, power[bins, frames[:, None, None]], 0.0).sum(axis=(0, 2))  # [n_harmonics]
+    expected = np.where(inside, noise_power[bins], 0.0).sum(axis=(0, 2))
+    present = heard >= expected * 10 ** (KEEP_MIN_EXCESS_DB / 10)  # [n_harmonics]
+    keep = np.zeros((n_bins, n_frames), bool)
+    chosen = bins[:, present, :]  # [n_sounding, n_present, n_offsets]
+    keep[chosen.reshape(chosen.shape[0], -1), frames[:, None]] = inside[:, present, :].reshape(chosen.shape[0], -1)
+    magnitude = np.sqrt(np.maximum(power - noise_power[:, None], 0.0))
+    taken = magnitude * np.exp(1j * np.angle(noisy_spectrum))
+    restored = librosa.istft(np.where(keep, taken, gated_spectrum), hop_length=hop, length=noisy.shape[0])
+    return np.asarray(restored, np.float64)
+
+
+def _runs_to_spans(mask: np.ndarray):
+    """Each run of True frames in mask ([n_frames] bool) as a slice of samples, its frames whole."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    for first, stop in zip(edges[::2], edges[1::2]):
+        yield slice(first * LEVEL_HOP, (stop - 1) * LEVEL_HOP + LEVEL_WINDOW)
+
+
+def _longest_run(mask: np.ndarray) -> slice:
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    lengths = edges[1::2] - edges[::2]
+    i = int(np.argmax(lengths))
+    return slice(int(edges[2 * i]), int(edges[2 * i + 1]))
+
+
+def _frame_levels_db(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(frame starts [n_frames] samples, RMS [n_frames] dBFS) of LEVEL_WINDOW-sample frames LEVEL_HOP apart."""
+    n = audio.shape[0]
+    if n < LEVEL_WINDOW:
+        return np.zeros(1, int), np.array([10 * np.log10(np.mean(np.asarray(audio, np.float64) ** 2) + 1e-20)])
+    squares = np.concatenate([[0.0], np.cumsum(np.asarray(audio, np.float64) ** 2)])
+    starts = np.arange(0, n - LEVEL_WINDOW + 1, LEVEL_HOP)
+    return starts, 10 * np.log10((squares[starts + LEVEL_WINDOW] - squares[starts]) / LEVEL_WINDOW + 1e-20)
+
+
+def _power_mean_db(levels_db: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(10.0 ** (np.asarray(levels_db) / 10)) + 1e-20))
+
+
+# -- Reverberant tail ------------------------------------------------------------------
+
+
+def cut_reverberant_tail(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, float, float | None]:
+    """(audio, tail cut s, the room's decay dB/s or None): audio [n_samples] with its reverberant tail faded.
+
+    From the knee that segment.reverberant_tail finds, the recording fades out
+    over TAIL_FADE_S (a raised cosine: no click) and is silent after it; past
+    the knee the dry release lies under the room's decay already, so the cut
+    loses nothing of the tone. The cut is how long the tail sounded from the
+    knee on.
+    """
+    window, hop = int(round(ENVELOPE_WINDOW_S * sample_rate)), int(round(ENVELOPE_HOP_S * sample_rate))
+    if audio.shape[0] < 4 * window:
+        return audio, 0.0, None
+    squares = np.concatenate([[0.0], np.cumsum(np.asarray(audio, np.float64) ** 2)])
+    starts = np.arange(0, audio.shape[0] - window + 1, hop)
+    level = 10 * np.log10((squares[starts + window] - squares[starts]) / window + 1e-20)
+    tail = reverberant_tail(level, sample_rate / hop)
+    if tail is None:
+        return audio, 0.0, None
+    knee, end, _, room_db_per_s = tail
+    knee_sample = int(starts[knee] + window // 2)
+    fade = int(round(TAIL_FADE_S * sample_rate))
+    gain = np.ones(audio.shape[0])
+    gain[knee_sample : knee_sample + fade] = 0.5 + 0.5 * np.cos(np.pi * np.arange(min(fade, audio.shape[0] - knee_sample)) / fade)
+    gain[knee_sample + fade :] = 0.0
+    return audio * gain, (end - knee) * hop / sample_rate, float(room_db_per_s)
+
+
+def _rounded(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(float(value), digits)
