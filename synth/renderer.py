@@ -64,7 +64,7 @@ from .noise_filter import filter_period, impulse_response_basis
 from .oscillator import render_partials, render_stretched_partials
 from .render_params import RenderParams, checked
 from .tone_table import FrameControls, ToneTable
-from .velocity_timbre import harmonic_gain
+from .velocity_timbre import harmonic_gain, harmonic_gains
 from .voice_slots import SPARE_SLOTS, VoiceSlots
 from .voices import advance_voices, scratch, stage_target, voice_controls
 
@@ -117,6 +117,7 @@ class Renderer:
         period = config.control_period
         self.tail_size = period * (-(-(period + ir_size - 1) // period) - 1)
         self._params = self._resolved(params)
+        self._timbre_stale = False  # the velocity timbre amount changed: rows are recomputed at the next period
         self.tone_stage = np.full(len(self.table.names), np.nan)  # NaN: the tone follows the global stage
         self.envelope_work = scratch(self.n_harmonics)  # rows the envelope kernels work in, kept: no allocation a period
         self.reset()
@@ -300,7 +301,7 @@ class Renderer:
         # A voice starting mid-period joins the noise at the next boundary, never before its onset.
         noise_level = 0.0 if onset else self._noise_level(np.array([target]), np.array([velocity * self._params.gain]))[0]
         self.voices.start(voice_id, tone, pitch_hz, velocity, stage, target, onset, onset / self.config.sample_rate, noise_bands, noise_level,
-                          tone_b, weight_b, self._harmonic_gain(tone, velocity))
+                          tone_b, weight_b, self._harmonic_gain(tone, velocity), float(self.table.inharmonicity[tone]))
 
     def _tones_for(self, tone: int, pitch_hz: float) -> tuple[int, int, float]:
         """(tone, tone_b, weight_b) a new voice of tone at pitch_hz plays, by the transposition in force:
@@ -364,12 +365,8 @@ class Renderer:
         self._apply_params(replace(self._params, **changes))
 
     def _apply_params(self, params: RenderParams) -> None:
-        amount_changed = params.velocity_timbre != self._params.velocity_timbre
+        self._timbre_stale |= params.velocity_timbre != self._params.velocity_timbre
         self._params = params
-        if amount_changed:
-            s = self.voices
-            for v in np.flatnonzero(s.active):
-                s.set_harmonic_gain(v, self._harmonic_gain(int(s.tone[v]), float(s.velocity[v])))
 
     def _harmonic_gain(self, tone: int, velocity: float) -> np.ndarray | None:
         """A voice's velocity timbre row ([H] linear) for tone at velocity (0..1), at the amount in force; None: neutral."""
@@ -378,6 +375,24 @@ class Renderer:
             return None
         timbre_db, offsets_db = table
         return harmonic_gain(timbre_db, offsets_db, velocity, self._params.velocity_timbre, self.table.timbre_reference[tone])
+
+    def _refresh_timbre(self) -> None:
+        """Every sounding voice's velocity timbre row at the amount in force, once a period however many
+        changes came (a CC71 sweep sends dozens a second): one vectorised call per tone sounding. Each row
+        stays its note-on tone's (VoiceSlots.timbre_tone), so moving a voice between tones never changes it."""
+        self._timbre_stale = False
+        s = self.voices
+        active = np.flatnonzero(s.active)
+        for tone in np.unique(s.timbre_tone[active]):
+            v = active[s.timbre_tone[active] == tone]
+            table = self.table.velocity_timbre[tone]
+            if table is None or self._params.velocity_timbre == 0.0:
+                s.harmonic_gain[v] = 1.0
+                s.timbre_shaped[v] = False
+                continue
+            rows = harmonic_gains(*table, s.velocity[v], self._params.velocity_timbre, self.table.timbre_reference[tone])
+            s.harmonic_gain[v] = rows
+            s.timbre_shaped[v] = np.any(rows != 1.0, axis=1)
 
     # -- rendering -----------------------------------------------------------------
 
@@ -413,6 +428,8 @@ class Renderer:
         filter its noise; the oscillator's inputs wait in the period_* arrays."""
         period, sr = self.config.control_period, self.config.sample_rate
         self.events.apply_due(self.rendered_samples, period)
+        if self._timbre_stale:
+            self._refresh_timbre()
         self.rendered_samples += period
         self.position = 0
         s, p = self.voices, self._params
@@ -437,7 +454,7 @@ class Renderer:
         advance_voices(v, period, float(sr), self.table.arrays, self.table.f0_hz, self.n_harmonics,
                        s.tone, s.held, s.dying, s.off_time_s, s.release_from, s.pitch_hz, s.velocity, s.expression,
                        s.voice_stage, self.tone_stage, float(p.global_stage), float(p.glide_s), s.stage, s.glide_from, s.glide_to,
-                       s.glide_elapsed_s, s.glide_time_s, s.onset, s.time_s, s.phase_rad, s.cycles, s.prev_amps, s.prev_noise, s.prev_noise_level,
+                       s.glide_elapsed_s, s.glide_time_s, s.onset, s.time_s, s.phase_rad, s.cycles, s.inharmonicity, s.prev_amps, s.prev_noise, s.prev_noise_level,
                        s.harmonic_gain, s.timbre_shaped,
                        float(p.gain), float(p.harmonic_mix), float(p.noise_mix), p.level_mode == "equal", float(self.noise_rate_gain),
                        dsp.TAPER_START_FRACTION, MAX_EQUAL_BOOST, self.out_band_hz, float(self.train_band_hz),
@@ -446,7 +463,7 @@ class Renderer:
                        self.period_n_active[:n], self.period_onset[:n], power, silent)
         if self.period_harmonic_active is not self.period_n_active:  # a bank with stretched tones
             stretch = self.period_inharmonicity[:n]
-            np.take(self.table.inharmonicity, s.tone[v], out=stretch)
+            np.take(s.inharmonicity, v, out=stretch)
             np.copyto(self.period_harmonic_active[:n], np.where(stretch > 0, 0, self.period_n_active[:n]))
             self.period_stretched = bool(stretch.any())
         self.period_noise = self._noise_period(np.sqrt(power))

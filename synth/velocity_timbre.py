@@ -65,30 +65,39 @@ def harmonic_centroid(amplitudes) -> np.ndarray:
     return np.sum(amplitudes * k, axis=-1) / np.maximum(np.sum(amplitudes, axis=-1), 1e-30)
 
 
-def row_db(timbre_db: np.ndarray, offsets_db: np.ndarray, offset_db: float) -> np.ndarray:
-    """The table's row at a loudness offset: timbre_db [L, H] dB at offsets_db [L] dB (increasing),
-    interpolated linearly, clamped to the first and last rows. Returns [H] dB."""
+def row_db(timbre_db: np.ndarray, offsets_db: np.ndarray, offset_db) -> np.ndarray:
+    """The table's rows at loudness offsets: timbre_db [L, H] dB at offsets_db [L] dB (increasing),
+    interpolated linearly, clamped to the first and last rows. offset_db: a float or [n] dB.
+    Returns [H] dB for a float, [n, H] for an array."""
     offsets_db = np.asarray(offsets_db, np.float64)
-    x = float(np.clip(offset_db, offsets_db[0], offsets_db[-1]))
-    hi = int(np.clip(np.searchsorted(offsets_db, x, side="right"), 1, offsets_db.size - 1))
+    x = np.clip(np.asarray(offset_db, np.float64), offsets_db[0], offsets_db[-1])
+    hi = np.clip(np.searchsorted(offsets_db, x, side="right"), 1, offsets_db.size - 1)
     lo = hi - 1
-    w = (x - offsets_db[lo]) / (offsets_db[hi] - offsets_db[lo])
-    return np.asarray(timbre_db[lo], np.float64) * (1.0 - w) + np.asarray(timbre_db[hi], np.float64) * w
+    w = ((x - offsets_db[lo]) / (offsets_db[hi] - offsets_db[lo]))[..., None]
+    table = np.asarray(timbre_db, np.float64)
+    return table[lo] * (1.0 - w) + table[hi] * w
+
+
+def harmonic_gains(timbre_db: np.ndarray, offsets_db: np.ndarray, velocity, amount: float, reference: np.ndarray) -> np.ndarray:
+    """Voices' per-harmonic gain rows: [n, H] float32 linear, all 1.0 (exactly) when amount is 0.
+
+    timbre_db: [L, H] dB at offsets_db [L] dB; velocity: [n] 0..1 linear, voices of one tone;
+    amount: >= 0, the table's dB scaled by it; reference: [H] the tone's mean harmonic
+    distribution, whose power each row keeps (sum (reference * gain)^2 = sum reference^2).
+    Vectorised over the voices: a change of the amount recomputes every sounding voice's row
+    on the audio thread, 128 of them within a fraction of a block.
+    """
+    velocity = np.atleast_1d(np.asarray(velocity, np.float64))
+    n_harmonics = np.asarray(timbre_db).shape[1]
+    if amount == 0.0:
+        return np.ones((velocity.size, n_harmonics), np.float32)
+    gain = 10.0 ** (amount * row_db(timbre_db, offsets_db, loudness_offset_db(velocity)) / 20.0)
+    reference = np.asarray(reference, np.float64)
+    shaped = np.sum((reference * gain) ** 2, axis=-1, keepdims=True)
+    gain = np.where(shaped > 0.0, gain * np.sqrt(np.sum(reference**2) / np.maximum(shaped, 1e-300)), gain)
+    return gain.astype(np.float32)
 
 
 def harmonic_gain(timbre_db: np.ndarray, offsets_db: np.ndarray, velocity: float, amount: float, reference: np.ndarray) -> np.ndarray:
-    """A voice's per-harmonic gain row: [H] float32 linear, all 1.0 (exactly) when amount is 0.
-
-    timbre_db: [L, H] dB at offsets_db [L] dB; velocity: 0..1 linear; amount: >= 0, the
-    table's dB scaled by it; reference: [H] the tone's mean harmonic distribution, whose
-    power the row keeps (sum (reference * gain)^2 = sum reference^2).
-    """
-    n_harmonics = np.asarray(timbre_db).shape[1]
-    if amount == 0.0:
-        return np.ones(n_harmonics, np.float32)
-    gain = 10.0 ** (amount * row_db(timbre_db, offsets_db, float(loudness_offset_db(velocity))) / 20.0)
-    reference = np.asarray(reference, np.float64)
-    shaped = np.sum((reference * gain) ** 2)
-    if shaped > 0.0:
-        gain = gain * np.sqrt(np.sum(reference**2) / shaped)
-    return gain.astype(np.float32)
+    """One voice's row: harmonic_gains for a single velocity, [H] float32."""
+    return harmonic_gains(timbre_db, offsets_db, [velocity], amount, reference)[0]

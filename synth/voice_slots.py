@@ -87,6 +87,8 @@ class VoiceSlots:
         self.glide_time_s = np.zeros(n)
         self.phase_rad = np.zeros(n)
         self.cycles = np.zeros(n)
+        self.timbre_tone = np.zeros(n, np.int64)  # the tone whose velocity timbre table made harmonic_gain: its note-on tone
+        self.inharmonicity = np.zeros(n)  # B of the tone the voice started on: fixed for the note (see start)
         self.prev_amps = np.zeros((n, n_harmonics), np.float32)
         self.prev_noise = np.zeros((n, n_noise_bands))
         self.prev_noise_level = np.zeros(n)
@@ -105,14 +107,16 @@ class VoiceSlots:
 
     def start(self, voice_id: int, tone: int, pitch_hz: float, velocity: float, voice_stage: float | None, stage: float,
               onset: int, onset_s: float, noise_bands: np.ndarray, noise_level: float, tone_b: int | None = None, weight_b: float = 0.0,
-              harmonic_gain: np.ndarray | None = None) -> int:
+              harmonic_gain: np.ndarray | None = None, inharmonicity: float = 0.0) -> int:
         """Start a voice in a free slot, stealing one if max_voices are sounding. Returns its slot.
 
         tone_b, weight_b: a second tone blended in with weight 0..1 (None: none). velocity: 0..1. voice_stage: the voice's own stage, or None. stage: where its
         growth starts (its target now). onset: samples into the next period; onset_s: the
         same in seconds. noise_bands: [N] its learned bands at frame 0; noise_level: its
         noise gain at the next period start. harmonic_gain: [H] its velocity timbre row
-        (see set_harmonic_gain); None: neutral.
+        (see set_harmonic_gain); None: neutral. inharmonicity: B of the voice's partials for the whole
+        note: a voice that morphs or changes tones keeps it, so its stretched partials never jump in pitch
+        or phase.
         """
         if self.sounding.sum() >= self.max_voices:
             self._steal()
@@ -132,9 +136,11 @@ class VoiceSlots:
         self.glide_elapsed_s[v] = self.glide_time_s[v] = 0.0
         self.phase_rad[v] = 0.0
         self.cycles[v] = 0.0
+        self.inharmonicity[v] = inharmonicity
         self.prev_amps[v] = 0.0  # every onset ramps up from silence over its first period
         self.prev_noise[v] = noise_bands
         self.prev_noise_level[v] = noise_level
+        self.timbre_tone[v] = tone
         self.set_harmonic_gain(v, harmonic_gain)
         return v
 

@@ -418,7 +418,7 @@ def interpolate_rows(table, index_lo, index_hi, weight, out):  # pragma: no cove
 def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
                    tone, held, dying, off_time_s, released_from, pitch_hz, velocity, expression,
                    voice_stage, tone_stage, global_stage, glide_s, stage, glide_from, glide_to, glide_elapsed_s, glide_time_s,
-                   onset, time_s, phase_rad, cycles, prev_amps, prev_noise, prev_noise_level,
+                   onset, time_s, phase_rad, cycles, inharmonicity, prev_amps, prev_noise, prev_noise_level,
                    harmonic_gain, timbre_shaped,
                    gain, harmonic_mix, noise_mix, equal_level, noise_rate_gain, taper_start, max_boost, out_band_hz, train_band_hz,
                    envelope, morph, work,
@@ -430,7 +430,8 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     prev_amps, [S, N] prev_noise), as voice_slots.VoiceSlots names it, updated in place:
     stage and the glide, onset (0 after), time_s (+ period / sample_rate), phase_rad
     (at the next period's start, in [0, 2 pi)), cycles (the whole turns before it, float64,
-    for stretched partials: the unwrapped phase is phase_rad + 2 pi cycles), prev_amps, prev_noise, prev_noise_level
+    for stretched partials: the unwrapped phase is phase_rad + 2 pi cycles), inharmonicity [S] (each
+    voice's B, fixed at its note-on, read only), prev_amps, prev_noise, prev_noise_level
     (the values at the next period's start). harmonic_gain: [S, H] float32 each slot's
     velocity timbre row, multiplied into its distribution where timbre_shaped [S] bool
     (velocity_timbre.harmonic_gain). gain, harmonic_mix, noise_mix: linear;
@@ -478,7 +479,7 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
         v = slots[i]
         silent_out[i] = silent_out[i] or dying[v]
         freq_hz[i] = pitch_hz[v] * f0_ratio[i]
-        stretch[i] = tab.inharmonicity[tone[v]]  # a tone's B, at any pitch it plays
+        stretch[i] = inharmonicity[v]  # the B its note started with, at any pitch and through any morph
         loudness[i] = 0.0 if silent_out[i] else velocity[v] * expression[v] * gain
         harmonic_loudness[i] = loudness[i] * harmonic_mix
         if timbre_shaped[v]:  # velocity timbre: one multiply per harmonic, none for a neutral row

@@ -107,7 +107,9 @@ class GrowerConfig:
         train = dict(data["train"])
         train["fft_sizes"] = tuple(train["fft_sizes"])
         envelope = EnvelopeConfig(**data.get("envelope", {}))  # banks from before --envelope: auto
-        features = {"clean": "off", **data["features"]}  # banks from before --clean were trained on the recordings as they were
+        # Banks from before --clean were trained on the recordings as they were, and from before
+        # stretched partials as harmonic.
+        features = {"clean": "off", "stretch": False, **data["features"]}
         return cls(FeatureConfig(**features), ModelConfig(**data["model"]), TrainConfig(**train), envelope)
 
     def tone_key(self) -> str:

@@ -57,6 +57,16 @@ def train_quietly(*argv) -> str:
     return said.getvalue()
 
 
+def train_recordings(folder, recordings: dict, sample_rate: int = SR):
+    """Write recordings ({name: [n] at sample_rate}) into folder/tones, train them into folder/bank; the loaded bank."""
+    tones = folder / "tones"
+    tones.mkdir()
+    for name, audio in recordings.items():
+        soundfile.write(str(tones / f"{name}.wav"), audio, sample_rate)
+    train_quietly(tones, "--out", folder / "bank")
+    return load_bank(folder / "bank")
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """(bank, {name: recording [n] at SR}, folder): every instrument and a breathy tone, trained in one run."""

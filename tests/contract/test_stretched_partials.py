@@ -9,15 +9,13 @@ the same figures. Skipped, saying why, where fluidsynth or a SoundFont is missin
 
 import numpy as np
 import pytest
-import soundfile
 
 from grower.synth import gm_tones
-from grower.synth.bank import load_bank
 from grower.synth.render_params import RenderParams
 from grower.synth.renderer import RenderConfig, Renderer
 from grower.synth.spectral import partial_comparison, partial_frequencies_hz, onset_sample
 
-from .test_held_notes import train_quietly
+from .test_held_notes import train_recordings
 
 pytestmark = pytest.mark.skipif(gm_tones.unavailable() is not None, reason=gm_tones.unavailable() or "")
 
@@ -31,14 +29,9 @@ GOAL_CENTS = 3.0
 def trained(tmp_path_factory):
     """(bank, {name: recording [n] at SR}): two piano keys and a clarinet, trained in one run."""
     folder = tmp_path_factory.mktemp("stretch")
-    tones = folder / "tones"
-    tones.mkdir()
     recordings = {name: gm_tones.render_note("piano", 3.0, 4.0, SR, key=key) for name, key in PIANOS.items()}
     recordings["clarinet"] = gm_tones.render_note("clarinet", 3.0, 4.0, SR)
-    for name, audio in recordings.items():
-        soundfile.write(str(tones / f"{name}.wav"), audio, SR)
-    train_quietly(tones, "--out", folder / "bank")
-    return load_bank(folder / "bank"), recordings
+    return train_recordings(folder, recordings), recordings
 
 
 def played(bank, name: str, seconds: float = 1.5) -> np.ndarray:

@@ -11,15 +11,13 @@ import math
 
 import numpy as np
 import pytest
-import soundfile
 
 from grower.synth import gm_tones
-from grower.synth.bank import load_bank
 from grower.synth.render_params import RenderParams
 from grower.synth.renderer import RenderConfig, Renderer
 from grower.synth.spectral import harmonic_centroid_hz
 
-from .test_held_notes import train_quietly
+from .test_held_notes import train_recordings
 
 pytestmark = pytest.mark.skipif(gm_tones.unavailable() is not None, reason=gm_tones.unavailable() or "")
 
@@ -34,16 +32,11 @@ FIFTH = 7
 def trained(tmp_path_factory):
     """(bank, {name: recording}): each instrument at its key (its name) and a fifth up (name + '_up')."""
     folder = tmp_path_factory.mktemp("transpose")
-    tones = folder / "tones"
-    tones.mkdir()
     recordings = {}
     for name in INSTRUMENTS:
         recordings[name] = gm_tones.render_note(name, HOLD_S, TOTAL_S, SR)
         recordings[f"{name}_up"] = gm_tones.render_note(name, HOLD_S, TOTAL_S, SR, key=gm_tones.INSTRUMENTS[name][1] + FIFTH)
-    for name, audio in recordings.items():
-        soundfile.write(str(tones / f"{name}.wav"), audio, SR)
-    train_quietly(tones, "--out", folder / "bank")
-    return load_bank(folder / "bank"), recordings
+    return train_recordings(folder, recordings), recordings
 
 
 def centroid(bank, tone: str, pitch_hz: float, transpose: str) -> float:

@@ -358,6 +358,24 @@ def test_a_stretched_tone_plays_partial_k_at_k_sqrt_1_plus_b_k2_and_keeps_b_when
     assert np.isfinite(measured_cents(held, 200.0, b)).all()
 
 
+def test_a_stretched_voice_bent_across_tones_in_envelope_mode_keeps_its_b_without_a_click(tmp_path):
+    from grower.synth.held_note import click_count
+    from grower.synth.synthetic_bank import make_bank
+
+    b = 3e-4
+    bank = make_bank(tmp_path / "bank", [("string", 220.0, 3.0, 0.0), ("flute", 247.0, 3.0, 0.0)], inharmonicity={"string": b})
+    r = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(level_mode="raw", transpose="envelope"))
+    voice = r.note_on(0, 220.0, 1.0)
+    pieces = [r.render(SR // 2)]
+    for step in range(1, 101):  # up to the harmonic tone's pitch in 10 ms steps: the voice moves onto "flute" halfway
+        r.set_voice(voice, pitch_hz=220.0 * (247.0 / 220.0) ** (step / 100))
+        pieces.append(r.render(SR // 100))
+    pieces.append(r.render(SR))
+    audio = np.concatenate(pieces)
+    assert click_count(audio, SR, 0.2) == 0
+    assert np.nanmax(np.abs(measured_cents(audio[-SR:], 247.0, b))) < 0.3  # the note's B, though it now plays the harmonic tone
+
+
 def test_harmonic_voices_play_bit_for_bit_as_before_beside_stretched_tones(tmp_path):
     def play(bank):
         r = Renderer(bank, RenderConfig(sample_rate=SR, seed=3))

@@ -17,6 +17,7 @@ from grower.synth.velocity_timbre import (
     OFFSETS_DB,
     harmonic_centroid,
     harmonic_gain,
+    harmonic_gains,
     loudness_offset_db,
     row_db,
     tilt_table,
@@ -196,6 +197,27 @@ def test_a_new_amount_reaches_the_sounding_voices_at_the_next_boundary(banks):
     np.testing.assert_array_equal(changed[:half], shaped_all_along[:half])
     late = slice(half + 4 * 128, None)  # a period on, the old amplitudes have ramped out
     np.testing.assert_allclose(changed[late], plain[late], atol=1e-6)
+
+
+def test_a_voices_row_stays_its_note_on_tones_when_it_moves_between_tones_and_the_amount_changes(tmp_path):
+    tones = [("low", 110.0, 1.5, 0.01), ("mid", 200.0, 1.5, 0.01)]
+    bank = make_bank(tmp_path / "bank", tones, velocity_timbre=True)
+    renderer = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(velocity_timbre=1.0, transpose="envelope"))
+    voices = [renderer.note_on(0, 110.0, v) for v in (0.2, 0.4, 0.6, 0.8)]
+    renderer.render(256)
+    for voice in voices:  # up onto "mid": envelope mode moves the voices onto it
+        renderer.set_voice(voice, pitch_hz=200.0)
+    renderer.set_velocity_timbre(1.5)
+    renderer.set_velocity_timbre(2.0)  # two changes in one period: the rows are made once, at the last
+    renderer.render(256)
+    s = renderer.voices
+    slots = [s.slot_of(voice) for voice in voices]
+    assert all(s.tone[v] == 1 for v in slots)
+    table = renderer.table.velocity_timbre[0]
+    expected = harmonic_gains(*table, s.velocity[slots], 2.0, renderer.table.timbre_reference[0])
+    np.testing.assert_array_equal(s.harmonic_gain[slots], expected)
+    for row, velocity in zip(expected, (0.2, 0.4, 0.6, 0.8)):
+        np.testing.assert_allclose(row, harmonic_gain(*table, velocity, 2.0, renderer.table.timbre_reference[0]), rtol=1e-6)
 
 
 def test_a_bad_amount_is_refused_naming_it(banks):

@@ -205,7 +205,7 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
         stage=rng.uniform(0, 8, n_slots), glide_from=rng.uniform(0, 8, n_slots), glide_to=rng.uniform(0, 8, n_slots),
         glide_elapsed_s=rng.uniform(0, 0.05, n_slots), glide_time_s=rng.uniform(0, 0.1, n_slots),
         onset=np.where(rng.random(n_slots) < 0.3, rng.integers(0, period, n_slots), 0), time_s=rng.uniform(0, 3, n_slots),
-        phase_rad=rng.uniform(0, 2 * np.pi, n_slots), cycles=rng.integers(0, 10**6, n_slots).astype(np.float64), prev_amps=rng.uniform(0, 0.1, (n_slots, h)).astype(np.float32),
+        phase_rad=rng.uniform(0, 2 * np.pi, n_slots), cycles=rng.integers(0, 10**6, n_slots).astype(np.float64), inharmonicity=None, prev_amps=rng.uniform(0, 0.1, (n_slots, h)).astype(np.float32),
         prev_noise=rng.uniform(0, 0.02, (n_slots, n_bands)), prev_noise_level=rng.uniform(0, 1, n_slots),
         harmonic_gain=rng.uniform(0.2, 2.0, (n_slots, h)).astype(np.float32), timbre_shaped=rng.random(n_slots) < 0.5,
     )
@@ -217,6 +217,7 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
     slots = np.sort(rng.permutation(n_slots)[:14])
     n = slots.size
     tab = table.arrays._replace(inharmonicity=np.array([0.0, 3e-4, 0.0]))  # tone 1 stretched: its voices taper at their real partials
+    state["inharmonicity"] = tab.inharmonicity[state["tone"]]  # each voice's B, as its note-on set it
 
     # The reference: the kernels one after another, NumPy between them.
     ref = {key: value.copy() for key, value in state.items()}
@@ -255,7 +256,7 @@ def test_advance_voices_equals_its_kernels_glued_by_numpy(tmp_path):
     advance_voices(slots, period, sr, tab, table.f0_hz, h,
                    got["tone"], got["held"], got["dying"], got["off_time_s"], released_from, got["pitch_hz"], got["velocity"], got["expression"],
                    got["voice_stage"], tone_stage, global_stage, glide_s, got["stage"], got["glide_from"], got["glide_to"],
-                   got["glide_elapsed_s"], got["glide_time_s"], got["onset"], got["time_s"], got["phase_rad"], got["cycles"], got["prev_amps"],
+                   got["glide_elapsed_s"], got["glide_time_s"], got["onset"], got["time_s"], got["phase_rad"], got["cycles"], got["inharmonicity"], got["prev_amps"],
                    got["prev_noise"], got["prev_noise_level"], got["harmonic_gain"], got["timbre_shaped"], gain, harmonic_mix, noise_mix, True, noise_rate_gain,
                    TAPER_START_FRACTION, MAX_EQUAL_BOOST, out_band_hz, train_band_hz, False, no_morph(n_slots, h, n_bands), scratch(h), *out.values())
     assert 0 < silent.sum() < n and 0 < (out["onset"] > 0).sum() and (out["n_active"] < h).any() and 0 < shaped.sum() < n  # every case shows
