@@ -59,7 +59,11 @@ LOWEST_HUM_DBFS = -80.0  # hum quieter than this is left alone: nothing measurab
 HUM_FFT = 16384  # 1.3 Hz bins at 22050 Hz: a hum line apart from a tone's partial
 HUM_ABOVE_BACKGROUND_DB = 10.0  # a line stands this far above the bins around it (median over frames) ...
 HUM_STEADY_DB = 6.0  # ... and its level varies less than this (10th to 90th percentile of frames)
-HUM_SEARCH_HZ = 1.5  # mains drifts: the line is searched this far either side of k * mains (times k, at most 3 Hz)
+HUM_SEARCH_HZ = 1.5  # mains drifts: the line is searched this far either side of k * mains (times k, at most 3 Hz) ...
+# ... but a grid holds its frequency within 0.2 Hz (0.4 %; continental Europe's normal band, North America's is
+# tighter), so a line found further than k times this from k * mains is a tone's partial (a G1 at 49 Hz, a
+# slightly sharp G2 at 98.6 Hz, a 120.5 Hz tone as 60 Hz's second line), never hum.
+HUM_DRIFT_HZ = 0.2
 HUM_NEIGHBOURHOOD_HZ = 12.0  # the background: bins this far either side, less the line's own
 HUM_BLOCK_S = 0.5  # each line is fitted in blocks this long
 
@@ -100,9 +104,11 @@ class Cleaning:
         if self.noise_floor_dbfs is not None:
             parts.append(f"noise floor {self.noise_floor_dbfs:.1f} dBFS reduced by {self.noise_reduction_db:.1f} dB")
         if self.mains_hz is not None:
-            parts.append(f"{self.mains_hz:.0f} Hz hum at {self.hum_dbfs:.1f} dBFS ({len(self.hum_lines_hz)} line(s) removed)")
+            level = "" if self.hum_dbfs is None else f" at {self.hum_dbfs:.1f} dBFS"
+            parts.append(f"{self.mains_hz:.0f} Hz hum{level} ({len(self.hum_lines_hz)} line(s) removed)")
         if self.tail_cut_s > 0.0:
-            parts.append(f"reverberant tail of {self.tail_cut_s:.2f} s cut (decaying {-self.tail_decay_db_per_s:.0f} dB/s)")
+            decay = "" if self.tail_decay_db_per_s is None else f" (decaying {-self.tail_decay_db_per_s:.0f} dB/s)"
+            parts.append(f"reverberant tail of {self.tail_cut_s:.2f} s cut{decay}")
         return "; ".join(parts)
 
     def to_dict(self) -> dict:
@@ -119,9 +125,13 @@ class Cleaning:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Cleaning":
-        """From to_dict's form (a bank's training record); fields it does not know are left out."""
-        known = {f.name for f in fields(cls)} & set(data)
-        return cls(**{**{k: data[k] for k in known}, "hum_lines_hz": tuple(data.get("hum_lines_hz", ()))})
+        """From to_dict's form (a bank's training record); fields it does not know, or null, keep their defaults
+        (a hand-edited or newer bank's record must not fail the report that describes it)."""
+        kinds = {f.name: type(f.default) for f in fields(cls)}
+        known = {k: data[k] for k in kinds.keys() & set(data) if data[k] is not None and k != "hum_lines_hz"}
+        known = {k: v for k, v in known.items() if isinstance(v, (int, float)) and not isinstance(v, bool) or kinds[k] is str}
+        lines = data.get("hum_lines_hz") or ()
+        return cls(**known, hum_lines_hz=tuple(x for x in lines if isinstance(x, (int, float))) if isinstance(lines, (list, tuple)) else ())
 
 
 def clean(audio: np.ndarray, sample_rate: int, mode: str = "auto") -> tuple[np.ndarray, Cleaning]:
@@ -161,8 +171,9 @@ def find_hum(audio: np.ndarray, sample_rate: int) -> tuple[float | None, list, f
 
     audio: [n_samples] at sample_rate Hz. For each of 50 and 60 Hz, the lines at
     k * mains (k = 1..MAX_HUM_HARMONICS, below Nyquist) that stand
-    HUM_ABOVE_BACKGROUND_DB above the bins around them in the median frame and
-    hold their level within HUM_STEADY_DB through the recording. The mains whose
+    HUM_ABOVE_BACKGROUND_DB above the bins around them in the median frame,
+    hold their level within HUM_STEADY_DB through the recording and lie within
+    k * HUM_DRIFT_HZ of k * mains. The mains whose
     lines carry more power wins; it needs its fundamental or its second line,
     and a line at LOWEST_HUM_DBFS or louder.
     """
@@ -178,7 +189,7 @@ def find_hum(audio: np.ndarray, sample_rate: int) -> tuple[float | None, list, f
         lines, levels = [], []
         for k in range(1, MAX_HUM_HARMONICS + 1):
             line = _hum_line(power, k * mains_hz, min(k * HUM_SEARCH_HZ, 3.0), bin_hz)
-            if line is not None:
+            if line is not None and abs(line[0] - k * mains_hz) <= k * HUM_DRIFT_HZ:
                 lines.append(line[0])
                 levels.append(10 * np.log10(line[1] / gain))
         if not lines or min(lines) > 2.5 * mains_hz or max(levels) < LOWEST_HUM_DBFS:  # its fundamental or second line, and audible

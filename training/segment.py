@@ -482,6 +482,11 @@ TAIL_WITHIN_PEAK_DB = 90.0  # ... or this far below its peak
 DIGITAL_SILENCE_DB = -150.0  # frames this quiet are digital zeros, no floor (a 16-bit file's floor is near -100 dB)
 BODY_RANGE_DB = 20.0  # the body's level is the median of the frames this close to the peak ...
 BODY_WITHIN_DB = 6.0  # ... and the release is looked for from the last frame this close to it (the body's end)
+# A room's tail is looked for only after a held sustain: the body lasts this long ...
+SUSTAIN_MIN_S = 0.3
+# ... at a level this steady (its line's slope). A struck string decays in two stages, fast then slow, which
+# looks just like a release into a room: a dry GM piano's high notes were cut 0.5-1.1 s after their onset.
+SUSTAIN_MAX_SLOPE_DB_PER_S = 6.0
 
 
 def reverberant_tail(level_db: np.ndarray, frame_rate_hz: float) -> tuple[int, int, float, float] | None:
@@ -496,7 +501,8 @@ def reverberant_tail(level_db: np.ndarray, frame_rate_hz: float) -> tuple[int, i
     first RELEASE_SEARCH_S,
     and the knee the first frame after it where the local slope has eased to
     less than 1 / RELEASE_STEEPER_THAN_ROOM of the release's. What follows the
-    knee is a room's tail when its line falls as a room does
+    knee is a room's tail, after a held sustain (the body lasts SUSTAIN_MIN_S with
+    a line within SUSTAIN_MAX_SLOPE_DB_PER_S of level), when its line falls as a room does
     (ROOM_DECAY_DB_PER_S), for at least ROOM_TAIL_MIN_S and
     ROOM_TAIL_MIN_DROP_DB, after a release that fell RELEASE_MIN_DROP_DB. A
     dry tone's release runs on to the floor, and a one-shot's decay ends in
@@ -512,7 +518,13 @@ def reverberant_tail(level_db: np.ndarray, frame_rate_hz: float) -> tuple[int, i
         return None
     end = int(np.flatnonzero(level >= limit)[-1]) + 1
     body_db = np.median(level[level >= peak_db - BODY_RANGE_DB])
-    start = int(np.flatnonzero(level[:end] >= body_db - BODY_WITHIN_DB)[-1])
+    near_body = np.flatnonzero(level[:end] >= body_db - BODY_WITHIN_DB)
+    first, start = int(near_body[0]), int(near_body[-1])
+    if start - first < SUSTAIN_MIN_S * fr:
+        return None  # no held sustain: a decay from the onset (a struck or plucked note) is the tone's own
+    t_s = np.arange(first, start + 1) / fr
+    if abs(np.polyfit(t_s, level[first:start + 1], 1)[0]) > SUSTAIN_MAX_SLOPE_DB_PER_S:
+        return None
     y = level[start:end]
     n = y.shape[0]
     width, min_tail = max(3, int(round(RELEASE_SLOPE_S * fr))), max(3, int(round(ROOM_TAIL_MIN_S * fr)))

@@ -90,6 +90,30 @@ def test_a_tone_without_silence_or_hum_is_untouched_even_with_vibrato_and_breath
     assert cleaned is audio and not cleaning.changed
 
 
+@pytest.mark.parametrize("record", [{"tail_cut_s": None}, {"mains_hz": 50}, {"tail_cut_s": 0.5}, {"hum_lines_hz": [50.0, "x"], "mains_hz": "60"},
+                                    {"noise_floor_dbfs": -45.0, "future_field": 1}])
+def test_a_partial_or_odd_cleaning_record_from_a_bank_is_described_without_failing(record):
+    described = Cleaning.from_dict(record).describe()
+    assert isinstance(described, str) and "None" not in described
+
+
+@pytest.mark.parametrize("f0_hz", [49.0, 98.6, 120.5, 151.0])
+def test_a_steady_bass_tone_near_the_mains_grid_keeps_its_partials(f0_hz):
+    """Partials near k x 50 or 60 Hz that hold steady are not hum: off the grid by more than it drifts."""
+    audio = harmonic_tone(f0_hz, 3.0, SR)
+    cleaned, cleaning = clean(audio, SR)
+    assert cleaning.mains_hz is None and cleaned is audio
+
+
+@needs_soundfont
+@pytest.mark.parametrize("key", [72, 84, 96])
+def test_a_dry_piano_note_keeps_its_whole_decay(key):
+    """A high piano note's two-stage decay (fast, then slow) is its own, not a room's tail."""
+    audio = gm_tones.render_note("piano", 3.0, 4.0, SR, key=key)
+    cleaned, cleaning = clean(audio, SR)
+    assert cleaning.tail_cut_s == 0.0 and cleaned is audio
+
+
 @needs_soundfont
 def test_a_rooms_tail_is_cut_after_the_release_and_the_tone_before_is_kept(clarinet):
     wet = room.add_reverb(clarinet, SR, rt60_s=0.8, wet=0.3)

@@ -167,3 +167,38 @@ def test_the_report_figure_marks_the_segments(tmp_path):
     report.plot_tone(tmp_path / "b.png", "b", audio, audio, distribution, sr, hop, 1.0, f0_hz=220.0,
                      segments=dataclasses.replace(segments, envelope="one-shot"))
     assert (tmp_path / "a.png").stat().st_size > 10_000 and (tmp_path / "b.png").stat().st_size > 10_000
+
+
+# -- a room's tail ----------------------------------------------------------------------
+
+
+def _level_db(pieces, frame_rate_hz=200.0, floor_db=-110.0):
+    """[n_frames] dB: straight segments (seconds, dB/s) from 0 dB, then the floor; a little ripple."""
+    rng = np.random.default_rng(0)
+    levels, db = [], 0.0
+    for seconds, db_per_s in pieces:
+        n = int(seconds * frame_rate_hz)
+        levels.append(db + db_per_s * np.arange(n) / frame_rate_hz)
+        db += db_per_s * seconds
+    levels.append(np.full(int(0.5 * frame_rate_hz), floor_db))
+    level = np.maximum(np.concatenate(levels), floor_db)
+    return level + rng.normal(0.0, 0.3, level.shape)
+
+
+def test_a_rooms_tail_after_a_held_sustain_is_found_at_its_knee():
+    from grower.training.segment import reverberant_tail
+
+    level = _level_db([(1.5, 0.0), (0.2, -150.0), (0.8, -75.0)])  # held, released, then the room rings on
+    tail = reverberant_tail(level, 200.0)
+    assert tail is not None
+    knee, _, release, room = tail
+    assert knee / 200.0 == pytest.approx(1.7, abs=0.05)
+    assert room == pytest.approx(-75.0, abs=8.0) and release < -110.0
+
+
+def test_a_two_stage_decay_from_the_onset_is_the_tones_own_not_a_rooms():
+    """A struck string falls fast, then slowly, straight from its peak: no held sustain, so no tail is cut."""
+    from grower.training.segment import reverberant_tail
+
+    assert reverberant_tail(_level_db([(0.5, -60.0), (2.5, -15.0)]), 200.0) is None
+    assert reverberant_tail(_level_db([(0.05, 0.0), (0.4, -40.0), (2.0, -12.0)]), 200.0) is None
