@@ -185,10 +185,11 @@ def find_hum(audio: np.ndarray, sample_rate: int) -> tuple[float | None, list, f
     bin_hz = sample_rate / n_fft
     gain = (np.sum(window) / 2) ** 2  # a unit sine's peak-bin power
     best = (None, [], None, 0.0)
+    median = np.median(power, axis=0)  # [n_bins] once: per line it was 70 % of the search's time
     for mains_hz in MAINS_HZ:
         lines, levels = [], []
         for k in range(1, MAX_HUM_HARMONICS + 1):
-            line = _hum_line(power, k * mains_hz, min(k * HUM_SEARCH_HZ, 3.0), bin_hz)
+            line = _hum_line(power, median, k * mains_hz, min(k * HUM_SEARCH_HZ, 3.0), bin_hz)
             if line is not None and abs(line[0] - k * mains_hz) <= k * HUM_DRIFT_HZ:
                 lines.append(line[0])
                 levels.append(10 * np.log10(line[1] / gain))
@@ -200,13 +201,13 @@ def find_hum(audio: np.ndarray, sample_rate: int) -> tuple[float | None, list, f
     return best[0], best[1], best[2]
 
 
-def _hum_line(power: np.ndarray, centre_hz: float, search_hz: float, bin_hz: float) -> tuple[float, float] | None:
-    """(frequency Hz, median peak-bin power) of a steady line near centre_hz in power [n_frames, n_bins], or None."""
+def _hum_line(power: np.ndarray, median: np.ndarray, centre_hz: float, search_hz: float, bin_hz: float) -> tuple[float, float] | None:
+    """(frequency Hz, median peak-bin power) of a steady line near centre_hz in power [n_frames, n_bins]
+    (median: [n_bins] its median over frames), or None."""
     lo, hi = int(np.floor((centre_hz - search_hz) / bin_hz)), int(np.ceil((centre_hz + search_hz) / bin_hz))
     reach = int(np.ceil(HUM_NEIGHBOURHOOD_HZ / bin_hz))
     if lo - reach < 1 or hi + reach >= power.shape[1]:
         return None
-    median = np.median(power, axis=0)
     peak = lo + int(np.argmax(median[lo : hi + 1]))
     around = np.r_[median[peak - reach : peak - 2], median[peak + 3 : peak + reach + 1]]
     if 10 * np.log10(median[peak] / (np.median(around) + 1e-30) + 1e-30) < HUM_ABOVE_BACKGROUND_DB:
