@@ -49,6 +49,7 @@ KEEP_BINS = 1  # ... this many bins either side of each harmonic (10.8 Hz bins a
 KEEP_ABOVE_FLOOR_DB = 10.0  # ... in frames whose level stands this far above the floor (the tone sounds)
 KEEP_MIN_EXCESS_DB = 1.0  # ... where, over the note, they hold this much more power than the noise alone would
 KEEP_F0_RANGE_HZ = (30.0, 2000.0)  # pitch search range, as FeatureConfig's
+STRETCH_FROM_S = 0.15  # a stretched tone's partials are measured from this long after the start, past a strike (as features.STRETCH_FROM_S)
 GATE_THRESHOLD_STD = 2.5  # a bin passes the gate this many standard deviations (dB) above the floor's mean: LSD of a
                           # cleaned clarinet to the clean one 2.8 dB, against 11 at noisereduce's default 1.5 (3.9 at 3.5)
 
@@ -321,9 +322,9 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
         return gated
     bin_hz = sample_rate / n_fft
     n_harmonics = int(sample_rate / 2 / np.min(f0_hz[frames]))
-    k = np.arange(1, n_harmonics + 1)
+    f0_hz, ratios = _partials(noisy, sample_rate, f0_hz, frames, n_harmonics)
     offsets = np.arange(-KEEP_BINS, KEEP_BINS + 1)
-    bins = np.round(k[None, :, None] * f0_hz[frames, None, None] / bin_hz).astype(int) + offsets  # [n_sounding, n_harmonics, n_offsets]
+    bins = np.round(ratios[None, :, None] * f0_hz[frames, None, None] / bin_hz).astype(int) + offsets  # [n_sounding, n_harmonics, n_offsets]
     inside = (bins >= 0) & (bins < n_bins)
     bins = np.clip(bins, 0, n_bins - 1)
     heard = np.where(inside, power[bins, frames[:, None, None]], 0.0).sum(axis=(0, 2))  # [n_harmonics]
@@ -336,6 +337,28 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     taken = magnitude * np.exp(1j * np.angle(noisy_spectrum))
     restored = librosa.istft(np.where(keep, taken, gated_spectrum), hop_length=hop, length=noisy.shape[0])
     return np.asarray(restored, np.float64)
+
+
+def _partials(noisy: np.ndarray, sample_rate: int, f0_hz: np.ndarray, frames: np.ndarray, n_harmonics: int) -> tuple[np.ndarray, np.ndarray]:
+    """(f0_hz [n_frames] Hz, ratios [n_harmonics]: partial k's frequency over f0) of the tone in noisy [n_samples].
+
+    f0_hz: [n_frames] the tracker's pitch; frames: the sounding frames' indices.
+    A stiff string's partials sit sharp of k * f0 (a piano's 20th by 40 %
+    of f0 at B = 1e-4), where harmonic bins would miss them all; the tone's
+    inharmonicity is measured as training measures it (training.inharmonicity,
+    from STRETCH_FROM_S on), and where one is found the partials are looked for
+    where it puts them, on its fitted f0. A harmonic tone keeps the tracker's f0.
+    """
+    from grower.synth.controls import partial_ratios
+
+    from .inharmonicity import estimate_inharmonicity
+
+    harmonic = np.arange(1, n_harmonics + 1, dtype=np.float64)
+    start = int(STRETCH_FROM_S * sample_rate) if noisy.shape[0] > 4 * int(STRETCH_FROM_S * sample_rate) else 0
+    fit = estimate_inharmonicity(noisy[start:], float(np.median(f0_hz[frames])), sample_rate)
+    if fit.inharmonicity == 0.0:
+        return f0_hz, harmonic
+    return np.full_like(f0_hz, fit.f0_hz), partial_ratios(n_harmonics, fit.inharmonicity, harmonic)
 
 
 def _runs_to_spans(mask: np.ndarray):
