@@ -233,3 +233,40 @@ def test_a_stretched_tones_partials_that_stand_above_the_noise_are_kept_where_th
     assert above_noise.sum() >= 10
     error_db = np.abs(partial_levels_db(cleaned) - clean_db)[above_noise]
     assert np.all(error_db <= 4.0), error_db  # taken back on harmonic bins, the 12th was gated 38 dB down
+
+
+# -- The tone's own noise, under the floor the gate takes --------------------------------
+
+
+def test_own_noise_is_put_back_under_the_learned_amplitude_where_it_exceeds_the_learned_noise():
+    from grower.training.cleaning import NO_OWN_NOISE_DB, with_own_noise
+
+    n_bands = 5  # one point per band, at the bands' own frequencies
+    own_db = np.full(n_bands, NO_OWN_NOISE_DB)
+    own_db[2] = -20.0  # 1 % of the amplitude's power
+    own_db[4] = -30.0
+    learned = np.full((3, n_bands), 1e-4)
+    learned[2, 2] = 0.5  # louder than the own noise: kept
+    amplitude = np.array([[0.1], [1.0], [1.0]])
+    out = with_own_noise(learned, amplitude, Cleaning(own_noise_db=tuple(own_db)))
+    expected = learned.copy()
+    expected[:2, 2] = np.sqrt(0.01) * amplitude[:2, 0]
+    expected[:, 4] = np.sqrt(0.001) * amplitude[:, 0]
+    np.testing.assert_allclose(out, expected, rtol=1e-9)
+    assert with_own_noise(learned, amplitude, Cleaning()) is learned  # no record (a bank from before it): as learned
+
+
+@needs_soundfont
+def test_a_flutes_own_breath_above_the_floor_is_measured_at_its_level_and_a_clarinets_partials_are_not_taken_for_breath():
+    from grower.training.cleaning import NO_OWN_NOISE_DB, own_noise_spectrum_db
+
+    flute = gm_tones.render_note("flute", 2.0, 3.0, SR)
+    _, cleaning = clean(room.add_hiss_and_hum(flute, SR), SR)
+    found = np.asarray(cleaning.own_noise_db) > NO_OWN_NOISE_DB
+    assert found.mean() >= 0.25 and "own noise above it kept" in cleaning.describe()
+    # the same measure on the clean recording (no floor to subtract): the breath as it was played
+    played_db = own_noise_spectrum_db(flute.astype(np.float64), flute, SR, -45.0, np.zeros(4096))
+    assert np.median(np.abs(np.asarray(cleaning.own_noise_db) - played_db)[found]) <= 3.0
+    clarinet = gm_tones.render_note("clarinet", 2.0, 3.0, SR)
+    _, cleaning = clean(room.add_hiss_and_hum(clarinet, SR), SR)
+    assert np.all(np.asarray(cleaning.own_noise_db) == NO_OWN_NOISE_DB)
