@@ -14,7 +14,12 @@ back unchanged (bit for bit):
   a steady level (a decay passing through is no floor), are the noise's
   profile; noisereduce's stationary spectral gate removes it, and the tone's
   harmonics that the floor buries are taken back where they measurably
-  raise their bins (:func:`keep_harmonics`).
+  raise their bins (:func:`keep_harmonics`; a stretched tone's partials where
+  its inharmonicity puts them). The gate takes a breathy tone's own noise
+  with the floor; where that noise measurably stands above the floor over a
+  broad share of the spectrum it is measured (:func:`own_noise_spectrum_db`)
+  and put back into the learned noise at export, under the learned amplitude
+  (:func:`with_own_noise`), in the control domain, where the floor is not.
 - **Reverberant tail**: after the release, a room's decay is a straight,
   slower line in dB that follows the instrument's steeper release
   (segment.reverberant_tail finds the knee). The tail is cut there, with a

@@ -270,3 +270,40 @@ def test_a_flutes_own_breath_above_the_floor_is_measured_at_its_level_and_a_clar
     clarinet = gm_tones.render_note("clarinet", 2.0, 3.0, SR)
     _, cleaning = clean(room.add_hiss_and_hum(clarinet, SR), SR)
     assert np.all(np.asarray(cleaning.own_noise_db) == NO_OWN_NOISE_DB)
+
+
+@pytest.fixture(scope="module")
+def flutes(tmp_path_factory):
+    """(bank, the clean recording): a flute clean and under a -45 dBFS floor with hum, trained with --clean auto."""
+    import torch
+
+    folder = tmp_path_factory.mktemp("flutes")
+    flute = gm_tones.render_note("flute", HOLD_S, HOLD_S + 0.5, SR)
+    (folder / "tones").mkdir()
+    soundfile.write(str(folder / "tones" / "clean.wav"), flute, SR, subtype="FLOAT")
+    soundfile.write(str(folder / "tones" / "noisy.wav"), room.add_hiss_and_hum(flute, SR, noise_dbfs=-45.0), SR, subtype="FLOAT")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            assert train([str(folder / "tones"), "--out", str(folder / "bank"), "--steps", "30", "--quiet", "--no-cache"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    return load_bank(folder / "bank"), flute
+
+
+@needs_soundfont
+def test_a_flute_under_a_noise_floor_learns_its_own_breath_where_it_stands_near_the_floor(flutes):
+    bank, flute = flutes
+    floor_band_db = 10 * np.log10(3.0) - 45.0  # white noise of RMS s is a noise filter's gain sqrt(3) s in every band
+
+    def sustained_noise_db(name: str) -> np.ndarray:
+        """[n_noise_bands] the tone's learned noise bands, dB, median over its sustain."""
+        noise = bank.tone(name).controls["noise_magnitudes"]
+        return 20 * np.log10(np.median(noise[noise.shape[0] // 4 : noise.shape[0] // 2], axis=0) + 1e-12)
+
+    clean_db, noisy_db = sustained_noise_db("clean"), sustained_noise_db("noisy")
+    near = clean_db >= floor_band_db - 10.0  # the breath within 10 dB of the floor or above: measurable under it
+    assert near.sum() >= 8
+    assert np.median(np.abs(noisy_db - clean_db)[near]) <= 6.0  # the gate alone left them 30-40 dB down (median 4-4.4 dB at 30 steps)
+    assert np.all(noisy_db[~near] <= floor_band_db)  # where the breath lies far under the floor, no floor is learned
