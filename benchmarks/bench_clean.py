@@ -21,8 +21,10 @@ the clean recording:
   re the sustain's level; goal: no more than 10 dB above the clean-trained
   tone's (or below -60 dB).
 
-Prints one line per instrument and degradation: the figure with cleaning off
-and on, the clean figure and the goal.
+Prints what grower-train said it removed from each degraded copy (a breathy
+tone's line says at how many frequencies its own noise was found above the
+floor and kept), then one line per instrument and degradation: the figure
+with cleaning off and on, the clean figure and the goal.
 """
 
 from __future__ import annotations

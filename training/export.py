@@ -36,7 +36,7 @@ from grower.synth.controls import harmonic_amplitudes
 
 from . import report
 from .bank_folder import failure_reason
-from .cleaning import Cleaning
+from .cleaning import Cleaning, with_own_noise
 from .config import GrowerConfig
 from .interrupt import SwapGuard
 from .segment import Segments, segment
@@ -108,6 +108,8 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
     name, features, tone = record.name, record.features, record.prepared
     sample_rate, hop = config.features.sample_rate, config.features.hop_size
     controls = {k: v.numpy() for k, v in record.result["controls"].items()}
+    # The gate that took a noise floor took the tone's own noise under it too: what cleaning measured of it goes back.
+    controls["noise_magnitudes"] = with_own_noise(controls["noise_magnitudes"], controls["amplitude"], record.cleaning)
     f0 = features.f0_hz.astype(np.float32)
     # Exported distributions are tapered at the training rate and renormalised:
     # harmonics the model never heard (above the training Nyquist) carry nothing.

@@ -230,3 +230,104 @@ def test_the_clean_flag_defaults_to_auto_and_refuses_other_modes(tmp_path, capsy
     with pytest.raises(SystemExit):
         parse_args([str(tmp_path), "--clean", "hard"])
     assert "invalid choice: 'hard'" in capsys.readouterr().err
+
+
+@needs_soundfont
+def test_a_stretched_tones_partials_that_stand_above_the_noise_are_kept_where_they_sound():
+    from grower.synth.controls import partial_ratios
+    from grower.training.inharmonicity import estimate_inharmonicity
+
+    piano = gm_tones.render_note("piano", HOLD_S, HOLD_S + 0.5, SR)  # its 12th partial sits 1.5 f0 sharp of 12 f0
+    noisy = room.add_hiss_and_hum(piano, SR)
+    cleaned, _ = clean(noisy, SR)
+    fit = estimate_inharmonicity(piano[int(0.15 * SR) :], 261.6, SR)
+    assert fit.inharmonicity > 1e-4
+
+    def partial_levels_db(audio: np.ndarray) -> np.ndarray:
+        """[30] each partial's level over 0.1-0.8 s, dB re a full-scale sine: the peak within 3 bins of where B puts it."""
+        n_fft = 4096
+        window = np.hanning(n_fft)
+        frames = np.lib.stride_tricks.sliding_window_view(audio[int(0.1 * SR) : int(0.8 * SR)], n_fft)[::1024] * window
+        power = np.mean(np.abs(np.fft.rfft(frames, axis=1)) ** 2, axis=0) / (np.sum(window) / 2) ** 2
+        bins = np.round(partial_ratios(30, fit.inharmonicity, np.ones(1)) * fit.f0_hz * n_fft / SR).astype(int)
+        return np.array([10 * np.log10(power[b - 3 : b + 4].max()) for b in bins])
+
+    clean_db = partial_levels_db(piano)
+    above_noise = partial_levels_db(noisy) - clean_db <= 3.0  # the noise adds less than 3 dB to these partials (1-10 and 12)
+    assert above_noise.sum() >= 10
+    error_db = np.abs(partial_levels_db(cleaned) - clean_db)[above_noise]
+    assert np.all(error_db <= 4.0), error_db  # taken back on harmonic bins, the 12th was gated 38 dB down
+
+
+# -- The tone's own noise, under the floor the gate takes --------------------------------
+
+
+def test_own_noise_is_put_back_under_the_learned_amplitude_where_it_exceeds_the_learned_noise():
+    from grower.training.cleaning import NO_OWN_NOISE_DB, with_own_noise
+
+    n_bands = 5  # one point per band, at the bands' own frequencies
+    own_db = np.full(n_bands, NO_OWN_NOISE_DB)
+    own_db[2] = -20.0  # 1 % of the amplitude's power
+    own_db[4] = -30.0
+    learned = np.full((3, n_bands), 1e-4)
+    learned[2, 2] = 0.5  # louder than the own noise: kept
+    amplitude = np.array([[0.1], [1.0], [1.0]])
+    out = with_own_noise(learned, amplitude, Cleaning(own_noise_db=tuple(own_db)))
+    expected = learned.copy()
+    expected[:2, 2] = np.sqrt(0.01) * amplitude[:2, 0]
+    expected[:, 4] = np.sqrt(0.001) * amplitude[:, 0]
+    np.testing.assert_allclose(out, expected, rtol=1e-9)
+    assert with_own_noise(learned, amplitude, Cleaning()) is learned  # no record (a bank from before it): as learned
+
+
+@needs_soundfont
+def test_a_flutes_own_breath_above_the_floor_is_measured_at_its_level_and_a_clarinets_partials_are_not_taken_for_breath():
+    from grower.training.cleaning import NO_OWN_NOISE_DB, own_noise_spectrum_db
+
+    flute = gm_tones.render_note("flute", 2.0, 3.0, SR)
+    _, cleaning = clean(room.add_hiss_and_hum(flute, SR), SR)
+    found = np.asarray(cleaning.own_noise_db) > NO_OWN_NOISE_DB
+    assert found.mean() >= 0.25 and "own noise above it kept" in cleaning.describe()
+    # the same measure on the clean recording (no floor to subtract): the breath as it was played
+    played_db = own_noise_spectrum_db(flute.astype(np.float64), flute, SR, -45.0, np.zeros(4096))
+    assert np.median(np.abs(np.asarray(cleaning.own_noise_db) - played_db)[found]) <= 3.0
+    clarinet = gm_tones.render_note("clarinet", 2.0, 3.0, SR)
+    _, cleaning = clean(room.add_hiss_and_hum(clarinet, SR), SR)
+    assert np.all(np.asarray(cleaning.own_noise_db) == NO_OWN_NOISE_DB)
+
+
+@pytest.fixture(scope="module")
+def flutes(tmp_path_factory):
+    """(bank, the clean recording): a flute clean and under a -45 dBFS floor with hum, trained with --clean auto."""
+    import torch
+
+    folder = tmp_path_factory.mktemp("flutes")
+    flute = gm_tones.render_note("flute", HOLD_S, HOLD_S + 0.5, SR)
+    (folder / "tones").mkdir()
+    soundfile.write(str(folder / "tones" / "clean.wav"), flute, SR, subtype="FLOAT")
+    soundfile.write(str(folder / "tones" / "noisy.wav"), room.add_hiss_and_hum(flute, SR, noise_dbfs=-45.0), SR, subtype="FLOAT")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            assert train([str(folder / "tones"), "--out", str(folder / "bank"), "--steps", "30", "--quiet", "--no-cache"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    return load_bank(folder / "bank"), flute
+
+
+@needs_soundfont
+def test_a_flute_under_a_noise_floor_learns_its_own_breath_where_it_stands_near_the_floor(flutes):
+    bank, flute = flutes
+    floor_band_db = 10 * np.log10(3.0) - 45.0  # white noise of RMS s is a noise filter's gain sqrt(3) s in every band
+
+    def sustained_noise_db(name: str) -> np.ndarray:
+        """[n_noise_bands] the tone's learned noise bands, dB, median over its sustain."""
+        noise = bank.tone(name).controls["noise_magnitudes"]
+        return 20 * np.log10(np.median(noise[noise.shape[0] // 4 : noise.shape[0] // 2], axis=0) + 1e-12)
+
+    clean_db, noisy_db = sustained_noise_db("clean"), sustained_noise_db("noisy")
+    near = clean_db >= floor_band_db - 10.0  # the breath within 10 dB of the floor or above: measurable under it
+    assert near.sum() >= 8
+    assert np.median(np.abs(noisy_db - clean_db)[near]) <= 6.0  # the gate alone left them 30-40 dB down (median 4-4.4 dB at 30 steps)
+    assert np.all(noisy_db[~near] <= floor_band_db)  # where the breath lies far under the floor, no floor is learned
