@@ -344,7 +344,7 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     import librosa
 
     n_fft, hop = KEEP_FFT, KEEP_FFT // 4
-    f0_hz = librosa.yin(noisy, fmin=KEEP_F0_RANGE_HZ[0], fmax=KEEP_F0_RANGE_HZ[1], sr=sample_rate, frame_length=n_fft, hop_length=hop)  # [n_frames]
+    f0_hz = _pitch_track(noisy, sample_rate, n_fft, hop)  # [n_frames]
     noisy_spectrum = librosa.stft(noisy, n_fft=n_fft, hop_length=hop)  # [n_bins, n_frames]
     gated_spectrum = librosa.stft(gated, n_fft=n_fft, hop_length=hop)
     noise_power = np.mean(np.abs(librosa.stft(noise_clip, n_fft=n_fft, hop_length=hop)) ** 2, axis=1)  # [n_bins]
@@ -395,7 +395,7 @@ def own_noise_spectrum_db(noisy: np.ndarray, gated: np.ndarray, sample_rate: int
 
     n_fft, hop = KEEP_FFT, KEEP_FFT // 4
     window = analysis_window(n_fft)
-    f0_hz = librosa.yin(noisy, fmin=KEEP_F0_RANGE_HZ[0], fmax=KEEP_F0_RANGE_HZ[1], sr=sample_rate, frame_length=n_fft, hop_length=hop)
+    f0_hz = _pitch_track(noisy, sample_rate, n_fft, hop)
     spectra = [np.abs(librosa.stft(np.asarray(x, np.float32), n_fft=n_fft, hop_length=hop, window=window)).T for x in (noisy, gated, noise_clip)]
     n_frames = min(f0_hz.shape[0], spectra[0].shape[0])
     level_db = 10 * np.log10(np.mean(spectra[0][:n_frames] ** 2, axis=1) / (np.sum(window**2) / 2) + 1e-20)
@@ -524,3 +524,12 @@ def cut_reverberant_tail(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarra
 
 def _rounded(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+def _pitch_track(audio: np.ndarray, sample_rate: int, n_fft: int, hop: int) -> np.ndarray:
+    """[n_frames] Hz: librosa.yin over KEEP_F0_RANGE_HZ, its lowest pitch raised to two periods a frame
+    (at 44.1 kHz and up a 2048-sample frame holds less than two of 30 Hz, and yin warns for every tone)."""
+    import librosa
+
+    fmin_hz = max(KEEP_F0_RANGE_HZ[0], 2.01 * sample_rate / n_fft)
+    return librosa.yin(audio, fmin=fmin_hz, fmax=KEEP_F0_RANGE_HZ[1], sr=sample_rate, frame_length=n_fft, hop_length=hop)
