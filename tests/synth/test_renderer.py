@@ -9,6 +9,16 @@ from grower.synth.renderer import CONTROL_PERIOD, RenderConfig, Renderer
 SR = 48000
 
 
+def render_in_blocks(renderer, total: int, block_size: int) -> np.ndarray:
+    """[total] float32: renderer's next total samples, asked for block_size at a time (the last block shorter)."""
+    out, done = [], 0
+    while done < total:
+        size = min(block_size, total - done)
+        out.append(renderer.render(size))
+        done += size
+    return np.concatenate(out)
+
+
 def spectrum_db(audio, sr=SR):
     window = np.hanning(audio.size)
     magnitude = np.abs(np.fft.rfft(audio * window))
@@ -71,12 +81,7 @@ def play_timed(bank, block_size, total=30000):
     r.set_stage(5.5, glide_s=0.05, at_sample=6000)
     r.note_on(0, 123.4, 0.6, at_sample=12000)
     r.note_off(a, at_sample=20000)
-    out, done = [], 0
-    while done < total:
-        size = min(block_size, total - done)
-        out.append(r.render(size))
-        done += size
-    return np.concatenate(out)
+    return render_in_blocks(r, total, block_size)
 
 
 @pytest.mark.parametrize("block", [1, 7, 64, 128, 1000])
@@ -90,12 +95,7 @@ def play_envelopes(bank, block_size, total=72000):
     struck = r.note_on(2, 311.0, 0.8)
     r.note_on(0, 123.4, 0.6, at_sample=1000)
     r.note_off(struck, at_sample=50000)  # its recorded decay ended at 0.8 s = 38400
-    out, done = [], 0
-    while done < total:
-        size = min(block_size, total - done)
-        out.append(r.render(size))
-        done += size
-    return np.concatenate(out)
+    return render_in_blocks(r, total, block_size)
 
 
 @pytest.mark.parametrize("block", [1, 7, 1000])
@@ -395,12 +395,7 @@ def test_k_blocks_equal_one_long_render_with_stretched_tones(tmp_path, block):
         r.note_on(1, 220.0, 0.8)
         r.note_on(0, 110.0, 0.8, at_sample=200)
         r.note_on(2, 333.0, 0.5, at_sample=7001)
-        out, done = [], 0
-        while done < total:
-            size = min(block_size, total - done)
-            out.append(r.render(size))
-            done += size
-        return np.concatenate(out)
+        return render_in_blocks(r, total, block_size)
 
     np.testing.assert_array_equal(play(block), play(30000))
 
