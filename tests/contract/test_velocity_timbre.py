@@ -18,7 +18,7 @@ from grower.synth import gm_tones
 from grower.synth.bank import load_bank
 from grower.synth.render_params import RenderParams
 from grower.synth.renderer import RenderConfig, Renderer
-from grower.synth.spectral import harmonic_levels_db
+from grower.synth.spectral import harmonic_centroid_hz
 from grower.training.cli import main as train
 
 pytestmark = pytest.mark.skipif(gm_tones.unavailable() is not None, reason=gm_tones.unavailable() or "")
@@ -55,8 +55,7 @@ def centroid_hz(bank, name: str, velocity: int, amount: float) -> float:
     renderer = Renderer(bank, RenderConfig(sample_rate=OUT_SR), RenderParams(noise_mix=0.0, velocity_timbre=amount))
     renderer.note_on(tone, f0_hz, velocity / 127)
     audio = renderer.render(int(1.8 * OUT_SR))[int(0.5 * OUT_SR):]
-    amplitudes = 10 ** (harmonic_levels_db(audio, f0_hz, OUT_SR, N_MEASURED) / 20)
-    return float(np.sum(np.arange(1, N_MEASURED + 1) * f0_hz * amplitudes) / np.sum(amplitudes))
+    return harmonic_centroid_hz(audio, f0_hz, OUT_SR, N_MEASURED)
 
 
 @pytest.mark.parametrize("name", INSTRUMENTS)

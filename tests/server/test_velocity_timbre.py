@@ -13,7 +13,7 @@ from grower.server.play import main as play_main
 from grower.server.player import Player
 from grower.synth.bank import load_bank
 from grower.synth.renderer import RenderConfig
-from grower.synth.spectral import harmonic_levels_db
+from grower.synth.spectral import harmonic_centroid_hz
 from grower.synth.synthetic_bank import make_bank
 
 from .conftest import SR, TONES, Server
@@ -30,8 +30,7 @@ def timbre_bank(tmp_path_factory):
 
 def centroid_hz(audio: np.ndarray, f0_hz: float) -> float:
     """sum(k f0 a_k) / sum(a_k) over the first 40 harmonic peaks of audio [n] at SR: the harmonic part's centroid."""
-    amplitudes = 10 ** (harmonic_levels_db(audio, f0_hz, SR, 40) / 20)
-    return float(np.sum(np.arange(1, 41) * f0_hz * amplitudes) / np.sum(amplitudes))
+    return harmonic_centroid_hz(audio, f0_hz, SR, 40)
 
 
 def test_osc_velocity_timbre_over_udp_brightens_nothing_at_0_and_darkens_a_soft_note_at_2(timbre_bank, tmp_path):

@@ -9,7 +9,7 @@ from safetensors.numpy import load_file, save_file
 from grower.synth.bank import VELOCITY_OFFSET_DB, VELOCITY_TIMBRE_DB, BankError, load_bank
 from grower.synth.render_params import RenderParams
 from grower.synth.renderer import RenderConfig, Renderer
-from grower.synth.spectral import harmonic_levels_db
+from grower.synth.spectral import harmonic_centroid_hz
 from grower.synth.synthetic_bank import make_bank
 from grower.synth.velocity_timbre import (
     DEFAULT_TILT_DB_PER_OCTAVE_PER_10DB,
@@ -172,8 +172,7 @@ def held_centroid(bank, velocity, amount, pitch_hz=200.0):
     renderer = Renderer(bank, RenderConfig(sample_rate=SR), RenderParams(noise_mix=0.0, velocity_timbre=amount))
     renderer.note_on(1, pitch_hz, velocity)
     audio = renderer.render(int(0.6 * SR))[int(0.2 * SR):]
-    amplitudes = 10.0 ** (harmonic_levels_db(audio, pitch_hz, SR, 40) / 20.0)
-    return float(np.sum(np.arange(1, 41) * pitch_hz * amplitudes) / np.sum(amplitudes)), float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
+    return harmonic_centroid_hz(audio, pitch_hz, SR, 40), float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
 
 
 def test_softer_notes_are_darker_and_keep_the_level_law(banks):
