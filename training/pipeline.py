@@ -208,7 +208,8 @@ class TrainingRun:
         A file that is not a usable tone is passed to on_skip(path, ToneFileError)
         and left out. interrupt: checked before each file. pool: a
         worker_pool.WorkerPool the analyses run in, beside this process (None: here).
-        meanwhile(): called once the analyses are under way in the workers (the caller's own imports).
+        meanwhile(n_elsewhere): called once the analyses are under way, with how many run in the workers
+        (the caller's own imports and warm-ups, which then cost nothing while it waits for them).
         """
         config = self.config
         sizes = (config.model.n_harmonics, config.model.n_noise_bands)
@@ -230,11 +231,12 @@ class TrainingRun:
         # Workers pay their own start (a process, numpy, librosa, numba's caches: about
         # 2 s of CPU each), which pays only for several files, or if they are running already.
         misses = sum(features is None for _, _, features in read)
-        if pool is not None and (misses >= MIN_FILES_FOR_WORKERS or (pool.started and misses > 0)):
+        elsewhere = pool is not None and (misses >= MIN_FILES_FOR_WORKERS or (pool.started and misses > 0))
+        if elsewhere:
             read = [(path, audio, pool.submit(analyse, audio.audio, config.features, *sizes) if features is None else features)
                     for path, audio, features in read]
         if meanwhile is not None:
-            meanwhile()
+            meanwhile(misses if elsewhere else 0)
         records = []
         for path, audio, features in read:
             try:

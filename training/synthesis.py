@@ -2,6 +2,8 @@
 
 There is no second definition here: every step calls the same functions the
 renderer calls with NumPy arrays, so what the trainer learns is what plays.
+On the CPU the harmonic oscillator bank is evaluated by training.oscillator's
+kernels, which tests hold to controls.harmonic_signal_framewise.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import torch
 
 from grower.synth import controls as dsp
+
+from . import oscillator
 
 
 def render(controls: dict, f0_hz: torch.Tensor, phase_rad: torch.Tensor, white_noise: torch.Tensor, sample_rate: int, hop_size: int,
@@ -28,7 +32,8 @@ def render(controls: dict, f0_hz: torch.Tensor, phase_rad: torch.Tensor, white_n
     stretch = 0.0 if inharmonicity is None else inharmonicity
     ratios = None if inharmonicity is None else dsp.partial_ratios(n_harmonics, inharmonicity.double(), phase_rad)  # [B, 1, H]
     amplitudes = dsp.harmonic_amplitudes(controls["amplitude"], controls["harmonic_distribution"], f0_hz, sample_rate, inharmonicity=stretch)
-    harmonic = dsp.harmonic_signal_framewise(phase_rad, amplitudes, hop_size, ratios)
+    harmonic_rows = None if inharmonicity is None else inharmonicity.reshape(-1) == 0
+    harmonic = oscillator.harmonic_signal_framewise(phase_rad, amplitudes, hop_size, ratios, harmonic_rows)
     impulse_responses = dsp.noise_impulse_response(controls["noise_magnitudes"][:, :-1])
     noise, _ = dsp.filtered_noise(white_noise, impulse_responses)
     return {"harmonic": harmonic, "noise": noise, "audio": harmonic + noise}

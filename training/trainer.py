@@ -29,7 +29,7 @@ from .optim import LossScaler, PerToneAdam
 from .synthesis import render
 from .tone_set import CropBatch, crop_size_for, draw_crops, inharmonicity_of
 
-WARM_START_FRAMES = 256  # frames per tone per warm-start step
+WARM_START_FRAMES = 64  # frames per tone per warm-start step
 
 
 @dataclass
