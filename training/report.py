@@ -91,48 +91,86 @@ def plot_tone(path: Path, name: str, target: np.ndarray, reconstruction: np.ndar
     distribution (onset, attack end, the sustain region shaded, the release start),
     with sustain or one-shot in the title (omitted: no marks).
     """
-    n_fft = 1024
-    # Fixed margins and images reduced to about screen resolution before
-    # drawing: constrained layout and resampling full spectrograms took ~1 s a plot.
-    rows = 4 if f0_hz else 3
-    plt = pyplot()
-    fig, axes = plt.subplots(rows, 1, figsize=(9, 3 * rows))
-    fig.subplots_adjust(left=0.08, right=0.88, top=0.96, bottom=0.05, hspace=0.45)
-    duration_s = target.shape[0] / sample_rate
-    spectra = [20 * np.log10(_reduce(stft_magnitude(audio, n_fft, n_fft // 4), 600) + 1e-7) for audio in (target, reconstruction)]
-    top_db = max(s.max() for s in spectra)
-    # Rows resampled onto a log-frequency grid and drawn as one image: pcolormesh on a
-    # log axis costs about 1 s a plot, this about a tenth of that.
-    log_hz = np.linspace(np.log10(LOWEST_PLOTTED_HZ), np.log10(sample_rate / 2), LOG_FREQUENCY_ROWS)
-    rows = np.minimum(np.round(10**log_hz * n_fft / sample_rate).astype(int), n_fft // 2)
-    ticks_hz = [f for f in (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000) if f <= sample_rate / 2]
-    envelope = f" \u2014 {_describe(segments)}" if segments is not None else ""
-    for ax, db, title in ((axes[0], spectra[0], f"target{envelope}"), (axes[1], spectra[1], f"reconstruction (LSD {lsd_db:.2f} dB)")):
-        image = ax.imshow(db[:, rows].T, origin="lower", aspect="auto", cmap="magma", vmin=top_db - SPECTROGRAM_RANGE_DB, vmax=top_db,
-                          extent=(0, duration_s, log_hz[0], log_hz[-1]), interpolation="nearest")
-        ax.set_yticks(np.log10(ticks_hz), [f"{f:g}" if f < 1000 else f"{f // 1000:g}k" for f in ticks_hz])
-        ax.set(title=f"{name}: {title}", ylabel="Hz (log)")
-        fig.colorbar(image, ax=ax, pad=0.01, label="dB")
-    dist_db = 10 * np.log10(harmonic_distribution.T + 1e-9)
-    image = axes[2].imshow(dist_db, origin="lower", aspect="auto", cmap="viridis", vmin=-60, vmax=0,
-                           extent=(0, harmonic_distribution.shape[0] * hop_size / sample_rate, 0.5, harmonic_distribution.shape[1] + 0.5), interpolation="nearest")
-    axes[2].set(title="learned harmonic distribution", xlabel="s", ylabel="harmonic")
-    fig.colorbar(image, ax=axes[2], pad=0.01, label="dB")
-    if segments is not None:
-        for i, ax in enumerate(axes[:3]):
-            _mark_segments(ax, segments, legend=i == 0)
-    if f0_hz:
+    key = (bool(f0_hz), sample_rate)
+    if key not in _FIGURES:
+        _FIGURES[key] = ToneFigure(with_levels=bool(f0_hz), sample_rate=sample_rate)
+    _FIGURES[key].draw(path, name, target, reconstruction, harmonic_distribution, hop_size, lsd_db, f0_hz, segments)
+
+
+_FIGURES: dict = {}  # (with levels, sample rate) -> this process's ToneFigure
+
+
+class ToneFigure:
+    """A tone's figure, built once per process and drawn again for every tone.
+
+    Building matplotlib's axes, colour bars and ticks was about 0.2 s of a 0.35 s
+    figure; here a tone costs only new image data, titles and marks, and the draw.
+    Fixed margins and images reduced to about screen resolution before drawing:
+    constrained layout and resampling full spectrograms took about 1 s a figure.
+    """
+
+    N_FFT = 1024
+
+    def __init__(self, with_levels: bool, sample_rate: int):
+        plt = pyplot()
+        rows = 4 if with_levels else 3
+        self.sample_rate = sample_rate
+        self.fig, self.axes = plt.subplots(rows, 1, figsize=(9, 3 * rows))
+        self.fig.subplots_adjust(left=0.08, right=0.88, top=0.96, bottom=0.05, hspace=0.45)
+        # Rows resampled onto a log-frequency grid and drawn as one image: pcolormesh on a
+        # log axis costs about 1 s a plot, this about a tenth of that.
+        self.log_hz = np.linspace(np.log10(LOWEST_PLOTTED_HZ), np.log10(sample_rate / 2), LOG_FREQUENCY_ROWS)
+        self.rows = np.minimum(np.round(10**self.log_hz * self.N_FFT / sample_rate).astype(int), self.N_FFT // 2)
+        ticks_hz = [f for f in (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000) if f <= sample_rate / 2]
+        self.images = []
+        for ax, cmap, label in ((self.axes[0], "magma", "Hz (log)"), (self.axes[1], "magma", "Hz (log)"), (self.axes[2], "viridis", "harmonic")):
+            image = ax.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", cmap=cmap, interpolation="nearest")
+            ax.set_ylabel(label)
+            self.fig.colorbar(image, ax=ax, pad=0.01, label="dB")
+            self.images.append(image)
+        for ax in self.axes[:2]:
+            ax.set_yticks(np.log10(ticks_hz), [f"{f:g}" if f < 1000 else f"{f // 1000:g}k" for f in ticks_hz])
+        self.axes[2].set(title="learned harmonic distribution", xlabel="s")
+        if with_levels:
+            self.axes[3].set(xlabel="harmonic", ylabel="dBFS")
+        self.marks: list = []  # this tone's artists, removed before the next tone's
+
+    def draw(self, path: Path, name: str, target: np.ndarray, reconstruction: np.ndarray, harmonic_distribution: np.ndarray, hop_size: int,
+             lsd_db: float, f0_hz: float | None, segments) -> None:
+        sample_rate, n_fft, axes = self.sample_rate, self.N_FFT, self.axes
+        for artist in self.marks:
+            artist.remove()
+        self.marks = []
+        duration_s = target.shape[0] / sample_rate
+        spectra = [20 * np.log10(_reduce(stft_magnitude(audio, n_fft, n_fft // 4), 600) + 1e-7) for audio in (target, reconstruction)]
+        top_db = max(s.max() for s in spectra)
+        envelope = f" \u2014 {_describe(segments)}" if segments is not None else ""
+        span_hz = (self.log_hz[0], self.log_hz[-1])
+        for ax, image, db, title in ((axes[0], self.images[0], spectra[0], f"target{envelope}"),
+                                     (axes[1], self.images[1], spectra[1], f"reconstruction (LSD {lsd_db:.2f} dB)")):
+            image.set_data(db[:, self.rows].T)
+            image.set_extent((0, duration_s, *span_hz))
+            image.set_clim(top_db - SPECTROGRAM_RANGE_DB, top_db)
+            ax.set(title=f"{name}: {title}", xlim=(0, duration_s), ylim=span_hz)
         n_harmonics = harmonic_distribution.shape[1]
-        levels = [harmonic_levels_db(audio, f0_hz, sample_rate, n_harmonics) for audio in (target, reconstruction)]
-        k = np.arange(1, n_harmonics + 1)
-        floor = max(levels[0].max(), levels[1].max()) - 80
-        ax = axes[3]
-        for offset, level, label, colour in ((-0.2, levels[0], "target", "tab:blue"), (0.2, levels[1], "reconstruction", "tab:orange")):
-            ax.vlines(k + offset, floor, np.maximum(level, floor), linewidth=3, label=label, color=colour)  # bars, drawn as one collection
-        ax.set(title=f"harmonic levels at {f0_hz:.1f} Hz", xlabel="harmonic", ylabel="dBFS", xlim=(0.3, n_harmonics + 0.7), ylim=(floor, None))
-        ax.legend(fontsize=7, loc="upper right")
-    fig.savefig(path, dpi=80, pil_kwargs=FAST_PNG)
-    plt.close(fig)
+        distribution_s = harmonic_distribution.shape[0] * hop_size / sample_rate
+        self.images[2].set_data(10 * np.log10(harmonic_distribution.T + 1e-9))
+        self.images[2].set_extent((0, distribution_s, 0.5, n_harmonics + 0.5))
+        self.images[2].set_clim(-60, 0)
+        axes[2].set(xlim=(0, distribution_s), ylim=(0.5, n_harmonics + 0.5))
+        if segments is not None:
+            for i, ax in enumerate(axes[:3]):
+                self.marks += _mark_segments(ax, segments, legend=i == 0)
+        if f0_hz:
+            levels = [harmonic_levels_db(audio, f0_hz, sample_rate, n_harmonics) for audio in (target, reconstruction)]
+            k = np.arange(1, n_harmonics + 1)
+            floor = max(levels[0].max(), levels[1].max()) - 80
+            ax = axes[3]
+            for offset, level, label, colour in ((-0.2, levels[0], "target", "tab:blue"), (0.2, levels[1], "reconstruction", "tab:orange")):
+                self.marks.append(ax.vlines(k + offset, floor, np.maximum(level, floor), linewidth=3, label=label, color=colour))  # bars, as one collection
+            ax.set(title=f"harmonic levels at {f0_hz:.1f} Hz", xlim=(0.3, n_harmonics + 0.7), ylim=(floor, max(floor + 1, levels[0].max(), levels[1].max()) + 3))
+            self.marks.append(ax.legend(fontsize=7, loc="upper right"))
+        self.fig.savefig(path, dpi=80, pil_kwargs=FAST_PNG)
 
 
 def _describe(segments) -> str:
@@ -143,17 +181,19 @@ def _describe(segments) -> str:
     return f"sustain, {loop}, {segments.sustain_start_s:.2f}-{segments.sustain_end_s:.2f} s"
 
 
-def _mark_segments(ax, segments, legend: bool) -> None:
+def _mark_segments(ax, segments, legend: bool) -> list:
     """Onset, attack end and release start as lines, the sustain region (a one-shot's decaying body) shaded,
-    a crossfade loop's crossfade hatched."""
+    a crossfade loop's crossfade hatched. Returns the artists added."""
     region = "sustain (loop)" if segments.envelope == "sustain" else "decay (no loop)"
-    ax.axvspan(segments.sustain_start_s, segments.sustain_end_s, color="white", alpha=0.18, label=region)
+    added = [ax.axvspan(segments.sustain_start_s, segments.sustain_end_s, color="white", alpha=0.18, label=region)]
     if segments.envelope == "sustain" and segments.loop == "crossfade":
-        ax.axvspan(segments.sustain_end_s - segments.crossfade_s, segments.sustain_end_s, color="white", alpha=0.18, hatch="//", label="crossfade")
+        added.append(ax.axvspan(segments.sustain_end_s - segments.crossfade_s, segments.sustain_end_s, color="white", alpha=0.18, hatch="//",
+                                label="crossfade"))
     for time_s, label, style in ((segments.onset_s, "onset", ":"), (segments.attack_end_s, "attack end", "--"), (segments.release_start_s, "release", "-.")):
-        ax.axvline(time_s, color="cyan", linestyle=style, linewidth=1.2, label=label)
+        added.append(ax.axvline(time_s, color="cyan", linestyle=style, linewidth=1.2, label=label))
     if legend:
-        ax.legend(fontsize=6, loc="upper right", framealpha=0.6)
+        added.append(ax.legend(fontsize=6, loc="upper right", framealpha=0.6))
+    return added
 
 
 def _reduce(frames: np.ndarray, max_frames: int) -> np.ndarray:
