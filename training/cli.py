@@ -251,7 +251,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
         if n_elsewhere >= 2 and pool.started:
             from .report import warm_up
 
-            warm_up()
+            warm_up(args.sample_rate)
 
     usable = job.read_tones(files, interrupt, on_skip=lambda path, error: print(f"skipped {path}: {error}", file=sys.stderr), pool=pool,
                             meanwhile=import_torch)
@@ -272,7 +272,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     if pool.started:
         from .report import warm_up
 
-        pool.submit(warm_up)  # matplotlib, in the workers, while this process trains
+        pool.submit(warm_up, args.sample_rate)  # matplotlib, in the workers, while this process trains
 
     # 2. Keep tones whose file and settings are unchanged since the last bank.
     plan = job.make_plan(usable)
