@@ -16,9 +16,11 @@ def batch(n_rows: int, n_frames: int, seed: int = 0, stretched_rows=()):
     """Gliding fundamentals (phase as the trainer draws it: float32 wrapped, float64 unwrapped for stretched rows)
     and amplitudes falling with harmonic number: (phase [B, S], amplitudes [B, F, 64], inharmonicity [B, 1, 1])."""
     rng = np.random.default_rng(seed)
-    n_samples = (n_frames - 1) * HOP
-    f0_hz = np.linspace(rng.uniform(60, 600, (n_rows, 1)), rng.uniform(60, 600, (n_rows, 1)), n_samples, axis=1)[..., 0]
+    # f0 wanders from frame to frame, linear between frames, as training.tone_set builds it
+    frames_hz = rng.uniform(60, 600, (n_rows, 1, 1)) * np.exp(np.cumsum(rng.normal(0, 0.01, (n_rows, n_frames, 1)), axis=1))
+    f0_hz = dsp.upsample_frames(frames_hz, HOP)[..., 0]
     unwrapped, _ = dsp.fundamental_phase(f0_hz, SAMPLE_RATE, wrap=False)
+    unwrapped = unwrapped + rng.uniform(0, 1000, (n_rows, 1))  # deep into a tone: the stretched kernels anchor each frame
     inharmonicity = np.zeros((n_rows, 1, 1))
     inharmonicity[list(stretched_rows)] = 3e-4
     phase = np.where(inharmonicity[:, :, 0] > 0, unwrapped, np.remainder(unwrapped, 2 * math.pi).astype(np.float32))
@@ -58,6 +60,8 @@ def test_a_batch_with_stretched_rows_renders_every_row_as_the_definition_does():
     got.sum().backward()
     expected.sum().backward()
     assert float((mine.grad - reference.grad).abs().max()) < 1e-4 * float(reference.grad.abs().max())
+    exact = dsp.harmonic_signal_framewise(phase[1:3], amplitudes[1:3].double(), HOP, ratios[1:3])  # the definition all in float64
+    assert float((got[1:3] - exact).detach().abs().max()) < 2e-6 * float(exact.abs().max())
     stretched = dsp.harmonic_signal_framewise(phase[1:2], amplitudes[1:2], HOP, dsp.partial_ratios(64, inharmonicity[1:2], phase))
     harmonic = dsp.harmonic_signal_framewise(phase[1:2], amplitudes[1:2], HOP)
     assert float((got[1] - stretched[0]).detach().abs().max()) < 1e-4 < float((got[1] - harmonic[0]).detach().abs().max())  # row 1 really is stretched
