@@ -51,12 +51,8 @@ def harmonic_forward(phase_rad, amplitudes, hop, out):  # pragma: no cover - com
     amplitudes: [B, F, H] float32 linear, at control frames. out: [B, (F - 1) * hop] float32, written.
     """
     n_rows, n_frames, n_harmonics = amplitudes.shape
-    c1 = np.empty(hop, np.float32)
-    s1 = np.empty(hop, np.float32)
-    ck = np.empty(hop, np.float32)
-    sk = np.empty(hop, np.float32)
-    start = np.empty(hop, np.float32)
-    end = np.empty(hop, np.float32)
+    rows = np.empty((6, hop), np.float32)
+    c1, s1, ck, sk, start, end = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]
     for b in range(n_rows):
         for f in range(n_frames - 1):
             base = f * hop
@@ -85,12 +81,8 @@ def harmonic_backward(phase_rad, grad_out, hop, grad_start, grad_end):  # pragma
     phase_rad, grad_out: [B, (F - 1) * hop] float32. grad_start, grad_end: [B, F - 1, H] float32, written.
     """
     n_rows, n_spans, n_harmonics = grad_start.shape
-    c1 = np.empty(hop, np.float32)
-    s1 = np.empty(hop, np.float32)
-    ck = np.empty(hop, np.float32)
-    sk = np.empty(hop, np.float32)
-    w0 = np.empty(hop, np.float32)
-    w1 = np.empty(hop, np.float32)
+    rows = np.empty((6, hop), np.float32)
+    c1, s1, ck, sk, w0, w1 = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]
     for b in range(n_rows):
         for f in range(n_spans):
             base = f * hop
@@ -139,6 +131,16 @@ def _stretched_phasors(phase_rad, ratios, b, base, phasors):  # pragma: no cover
             phasors[5, k] = np.sin(x)
 
 
+@njit(cache=True, fastmath=True, inline="always")
+def _turn(phasors, k):  # pragma: no cover - compiled
+    """Partial k's phasor z (phasors rows 0, 1) on by one sample (times w: rows 2, 3), and w on by one bend (times u: rows 4, 5)."""
+    zr, zi, wr, wi, ur, ui = phasors[0, k], phasors[1, k], phasors[2, k], phasors[3, k], phasors[4, k], phasors[5, k]
+    phasors[0, k] = zr * wr - zi * wi
+    phasors[1, k] = zi * wr + zr * wi
+    phasors[2, k] = wr * ur - wi * ui
+    phasors[3, k] = wi * ur + wr * ui
+
+
 @njit(cache=True, fastmath=True)
 def stretched_forward(phase_rad, ratios, amplitudes, hop, out):  # pragma: no cover - compiled
     """As harmonic_forward, for partials at ratios[b, k] times the fundamental.
@@ -154,7 +156,7 @@ def stretched_forward(phase_rad, ratios, amplitudes, hop, out):  # pragma: no co
         for f in range(n_frames - 1):
             base = f * hop
             _stretched_phasors(phase_rad, ratios, b, base, phasors)
-            zr, zi, wr, wi, ur, ui = phasors[0], phasors[1], phasors[2], phasors[3], phasors[4], phasors[5]
+            zi = phasors[1]
             for k in range(n_harmonics):
                 a0[k] = amplitudes[b, f, k]
                 a1[k] = amplitudes[b, f + 1, k]
@@ -165,12 +167,7 @@ def stretched_forward(phase_rad, ratios, amplitudes, hop, out):  # pragma: no co
                     s = zi[k]
                     start += a0[k] * s
                     end += a1[k] * s
-                    c = zr[k]
-                    zr[k] = c * wr[k] - s * wi[k]
-                    zi[k] = s * wr[k] + c * wi[k]
-                    c = wr[k]
-                    wr[k] = c * ur[k] - wi[k] * ui[k]
-                    wi[k] = wi[k] * ur[k] + c * ui[k]
+                    _turn(phasors, k)
                 ramp = t / hop
                 out[b, base + t] = start * (1.0 - ramp) + end * ramp
 
@@ -186,7 +183,7 @@ def stretched_backward(phase_rad, ratios, grad_out, hop, grad_start, grad_end): 
         for f in range(n_spans):
             base = f * hop
             _stretched_phasors(phase_rad, ratios, b, base, phasors)
-            zr, zi, wr, wi, ur, ui = phasors[0], phasors[1], phasors[2], phasors[3], phasors[4], phasors[5]
+            zi = phasors[1]
             g0[:] = 0.0
             g1[:] = 0.0
             for t in range(hop):
@@ -198,12 +195,7 @@ def stretched_backward(phase_rad, ratios, grad_out, hop, grad_start, grad_end): 
                     s = zi[k]
                     g0[k] += w0 * s
                     g1[k] += w1 * s
-                    c = zr[k]
-                    zr[k] = c * wr[k] - s * wi[k]
-                    zi[k] = s * wr[k] + c * wi[k]
-                    c = wr[k]
-                    wr[k] = c * ur[k] - wi[k] * ui[k]
-                    wi[k] = wi[k] * ur[k] + c * ui[k]
+                    _turn(phasors, k)
             for k in range(n_harmonics):
                 grad_start[b, f, k] = g0[k]
                 grad_end[b, f, k] = g1[k]
