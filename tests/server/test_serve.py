@@ -4,6 +4,7 @@ bank hot swap without a gap. Underflows depend on what else the machine does, so
 benchmarks/bench_serve.py measures them; no test asserts a timing. The protocol itself is tested in-process
 (test_osc.py); the flood in test_flood.py, JACK in test_jack.py."""
 
+import math
 import time
 
 import numpy as np
@@ -17,8 +18,12 @@ def test_timetagged_bundles_land_on_their_exact_samples(bank_dir, tmp_path):
 
     server = Server(bank_dir, tmp_path)
     try:
-        start = time.time() + 0.3
-        gap_samples = 4801  # not a multiple of the 128-sample control period
+        # Both times exact in binary (whole 1/1024 s; the gap 13/128 s is 4875 samples at 48 kHz, not a multiple
+        # of the 128-sample control period), so the two land exactly 4875 samples apart. With a gap that is not,
+        # float rounding of times near 1.7e9 s (2.4e-7 s) put the second a sample off about once in a hundred runs.
+        start = math.floor((time.time() + 0.3) * 1024) / 1024
+        gap_samples = 4875
+        assert (gap_samples * 128) % SR == 0 and gap_samples % 128
         server.client.send_raw(bundle(start, ("/grower/voice/on", [1, 200.0, 1.0, "mid"])))
         server.client.send_raw(bundle(start + gap_samples / SR, ("/grower/voice/on", [2, 200.0, 1.0, "mid"])))
         time.sleep(0.8)
