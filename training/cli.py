@@ -279,10 +279,9 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     if ranks is not None:
         from . import distributed
 
-        if not distributed.all_ranks(plan.up_to_date):
-            plan = job.plan = dataclasses.replace(plan, up_to_date=False)
+        plan = job.plan = dataclasses.replace(plan, up_to_date=distributed.up_to_date(plan, [r.name for r in usable], job.previous_names))
     if plan.up_to_date:
-        say(f"{out}: up to date ({len(plan.carried)} tones unchanged)")
+        say(f"{out}: up to date ({len(job.previous_names)} tones unchanged)")
         return 0
 
     # 3. Train the rest together in batched passes, as many tones at once as the memory budget holds.

@@ -119,11 +119,24 @@ def _write_payload(directory: Path, payload: dict, manifest_name: str | None = N
 
 def all_ranks(flag: bool) -> bool:
     """True on every rank when flag is True on every rank."""
+    return all(gathered(bool(flag)))
+
+
+def gathered(value) -> list:
+    """Every rank's value (any picklable object), in rank order, on every rank."""
     import torch.distributed as dist
 
-    flags = [None] * dist.get_world_size()
-    dist.all_gather_object(flags, bool(flag))
-    return all(flags)
+    values = [None] * dist.get_world_size()
+    dist.all_gather_object(values, value)
+    return values
+
+
+def up_to_date(plan, usable_names: list, previous_names: set) -> bool:
+    """The launch's plan is up to date: no rank has anything to train or stage, and the ranks' shares together
+    are exactly the previous bank's tones (a rank's own share never is, so its plan never says so)."""
+    shares = gathered((not plan.to_train and not plan.staged, sorted(usable_names)))
+    names = [name for _, share in shares for name in share]
+    return all(idle for idle, _ in shares) and len(names) == len(set(names)) and set(names) == previous_names
 
 
 def gather_staged(ranks: Ranks, staged: StagedTones, writer_staging: StagedTones, carried_names: list, sent_names: list,

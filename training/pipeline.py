@@ -185,6 +185,7 @@ class TrainingRun:
         self.sizer: ChunkSizer | None = None  # set by make_chunks
         self.chunks: list = []  # make_chunks' plan, [[ToneRecord]]
         self.n_chunks = 0  # chunks trained
+        self.previous_names: set = set()  # the tones of the bank make_plan found
         self.steps_taken = 0  # spectral steps of the longest chunk
 
     @property
@@ -256,7 +257,9 @@ class TrainingRun:
 
     def make_plan(self, usable: list) -> Plan:
         """Plan the usable tones ([ToneRecord]) against the bank now at bank_dir and the tones a killed run staged."""
-        self.plan = plan(usable, previous_bank(self.bank_dir), self.config, self.staging.load())
+        previous = previous_bank(self.bank_dir)
+        self.previous_names = {tone.entry.name for tone in previous.tones} if previous is not None else set()
+        self.plan = plan(usable, previous, self.config, self.staging.load())
         return self.plan
 
     def make_chunks(self, budget_bytes: int | None = None) -> list:

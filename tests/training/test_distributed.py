@@ -81,3 +81,11 @@ def test_spectral_training_across_processes_matches_up_to_rounding_and_reruns_ar
     assert [t.entry.name for t in again.tones] == ["t0", "t1", "t2"]
     for name in ("t0", "t2"):
         assert all(np.array_equal(again.tone(name).tensors[k], shared.tone(name).tensors[k]) for k in shared.tone(name).tensors)
+
+    # Nothing changed: every rank finds its share unchanged, and together the shares are the bank's tones,
+    # so the launch writes nothing (it used to rewrite the bank, as no rank's share alone was the whole bank).
+    bank_json = tmp_path / "shared" / "bank.json"
+    before = (bank_json.read_bytes(), bank_json.stat().st_mtime_ns)
+    done = torchrun(tmp_path, tones, "--out", tmp_path / "shared", "--steps", "4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (bank_json.read_bytes(), bank_json.stat().st_mtime_ns) == before
