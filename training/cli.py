@@ -308,6 +308,8 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
             return 1
         if job.resumed_from is not None:
             say(f"resumed from {job.resumed_from}")
+        if job.started_fresh:
+            say(f"no checkpoint held {len(job.started_fresh)} tone(s); trained them from the start")
         for record in job.untrained:
             warn(f"{record.path}: not trained ({record.stop_reason or 'stopped before its chunk'}); run again to train it")
         say(f"{job.stop_reason} after {job.steps} steps in {job.timings['train_s']:.1f} s")

@@ -186,6 +186,7 @@ class TrainingRun:
         self.chunks: list = []  # make_chunks' plan, [[ToneRecord]]
         self.n_chunks = 0  # chunks trained
         self.previous_names: set = set()  # the tones of the bank make_plan found
+        self.started_fresh: list = []  # with resume: names of the tones no checkpoint held, trained from the start
         self.steps_taken = 0  # spectral steps of the longest chunk
 
     @property
@@ -333,8 +334,11 @@ class TrainingRun:
                 try:
                     self.state, self.resumed_from = self._resume(tones)
                 except CheckpointError:
-                    if c == 0:
+                    # Nothing to resume at all is an error; after a killed chunked run, whose finished
+                    # chunks are reused (plan.staged), a chunk no checkpoint holds trains from the start.
+                    if c == 0 and not self.plan.staged:
                         raise
+                    self.started_fresh += [record.name for record in ready]
             self.state = train(tones, config, self.run, state=self.state, checkpoint=self._periodic_saver(tones, on_checkpoint_error),
                                progress=progress, interrupt=interrupt)
             self.stop_reason = self.state.stop_reason

@@ -114,9 +114,12 @@ def test_a_run_killed_between_chunks_keeps_the_finished_ones_for_the_next(tmp_pa
     finally:
         process.kill()
     assert (staged / "t0.json").exists() and (staged / "t1.json").exists()
-    done = subprocess.run(command[:-3] + ["--steps", "3"], capture_output=True, text=True, env=env, timeout=300)
+    # --resume, as a user would after a kill: the finished chunks are reused, and the one that no checkpoint
+    # holds trains from the start (it used to stop with "no checkpoint to resume from").
+    done = subprocess.run(command[:-3] + ["--steps", "3", "--resume"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "reusing 2 tone(s) a killed run finished" in done.stdout and "training 1 tone(s)" in done.stdout
+    assert "no checkpoint held 1 tone(s); trained them from the start" in done.stdout
     bank = load_bank(tmp_path / "bank")
     assert [t.entry.name for t in bank.tones] == ["t0", "t1", "t2"] and all(t.training.steps == 3 for t in bank.tones)
     assert not (tmp_path / ".bank.run").exists()
