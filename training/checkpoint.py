@@ -52,6 +52,14 @@ def save_checkpoint(directory: Path, state: TrainState, config: GrowerConfig, to
         (tmp / "state.json").write_text(json.dumps(meta))
 
 
+def checkpoint_tones(directory: Path) -> list | None:
+    """[(name, sha256)] of the tones a checkpoint holds, in order; None when it cannot be read."""
+    try:
+        return [(t["name"], t["sha256"]) for t in json.loads((Path(directory) / "state.json").read_text())["tones"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def load_checkpoint(directory: Path, config: GrowerConfig, tones: list) -> TrainState:
     """Restore a state for exactly these tones ([TrainingTone]) and config, or raise CheckpointError."""
     directory = Path(directory)

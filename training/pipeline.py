@@ -344,7 +344,7 @@ class TrainingRun:
             self.stop_reason = self.state.stop_reason
             self.steps_taken = max(self.steps_taken, self.state.step)
             self.timings["warm_start_s"] = self.timings.get("warm_start_s", 0.0) + self.state.warm_start_s
-            self.chunk_ids.append(f"chunk-{c:04d}")
+            self.chunk_ids.append(self.staging.free_chunk_id(self.chunk_ids))
             try:
                 self._stage_chunk(ready, self.chunk_ids[-1], pool, on_checkpoint_error)
             except (OSError, SafetensorError, soundfile.SoundFileError) as error:  # a full disk beside the bank
@@ -452,6 +452,7 @@ class TrainingRun:
         each tone's files are written (a progress bar). pool: worker_pool.WorkerPool
         for the figures.
         """
+        from .checkpoint import checkpoint_tones
         from .trainer import choose_device
 
         config = self.config
@@ -465,8 +466,15 @@ class TrainingRun:
             previous = previous_bank(self.bank_dir)
             held = {tone.entry.name: tone for tone in previous.tones} if previous is not None else {}
             exported += [export.carried_tone(self.bank_dir, held[r.name]) for r in self.untrained if r.name in held and r.name not in trained]
-        # Only this run's chunk checkpoints: a killed run's leftovers may hold tones trained again since.
-        chunk_checkpoints = [d for d in self.staging.chunk_checkpoints() if d.name in self.chunk_ids]
+        # This run's chunk checkpoints, and a killed run's where every tone it holds is one reused from that run
+        # as it was (a leftover may hold tones trained again since, or no longer in the folder).
+        reused = {(tone.entry.name, tone.entry.sha256) for tone in self.plan.staged if tone.entry.name not in trained}
+
+        def kept(checkpoint: Path) -> bool:
+            held = checkpoint_tones(checkpoint)
+            return checkpoint.name in self.chunk_ids or bool(held) and set(held) <= reused
+
+        chunk_checkpoints = [d for d in self.staging.chunk_checkpoints() if kept(d)]
 
         def write_checkpoint(directory: Path) -> None:
             if len(chunk_checkpoints) == 1:  # one chunk: the checkpoint is the bank's own, as it always was

@@ -52,6 +52,15 @@ class StagedTones:
     def chunk_checkpoint_dir(self, chunk_id: str) -> Path:
         return self.directory / CHECKPOINTS_DIR / chunk_id
 
+    def free_chunk_id(self, also_taken=()) -> str:
+        """The first chunk-NNNN that neither the staging (a killed run's chunks, reused) nor also_taken uses."""
+        folder = self.directory / CHECKPOINTS_DIR
+        taken = set(also_taken) | ({p.name for p in folder.iterdir()} if folder.is_dir() else set())
+        number = 0
+        while f"chunk-{number:04d}" in taken:
+            number += 1
+        return f"chunk-{number:04d}"
+
     def chunk_checkpoints(self) -> list:
         """[Path] of the staged chunks' final checkpoints, in name order."""
         folder = self.directory / CHECKPOINTS_DIR

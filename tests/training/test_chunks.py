@@ -122,6 +122,11 @@ def test_a_run_killed_between_chunks_keeps_the_finished_ones_for_the_next(tmp_pa
     assert "no checkpoint held 1 tone(s); trained them from the start" in done.stdout
     bank = load_bank(tmp_path / "bank")
     assert [t.entry.name for t in bank.tones] == ["t0", "t1", "t2"] and all(t.training.steps == 3 for t in bank.tones)
+    # Every tone's state is in the bank's checkpoint, once: the killed run's chunks for t0 and t1 (it used to
+    # write this run's first chunk over the killed run's chunk-0000, and leave t0 and t1 out).
+    checkpoint = tmp_path / "bank" / "checkpoint"
+    folders = [checkpoint] if (checkpoint / "state.json").exists() else sorted(checkpoint.iterdir())  # one chunk's, or one per chunk
+    assert sorted(t["name"] for p in folders for t in json.loads((p / "state.json").read_text())["tones"]) == ["t0", "t1", "t2"]
     assert not (tmp_path / ".bank.run").exists()
 
 
