@@ -55,7 +55,7 @@ def choose_device(run: RunConfig) -> torch.device:
 
 
 def amp_dtype(run: RunConfig, device: torch.device):
-    """bf16 autocast on CUDA by default; on CPU only when asked (measured slower: see benchmarks)."""
+    """bf16 autocast on CUDA by default; on CPU only when asked (1.07x a step, too little for the precision: see README)."""
     wanted = run.amp
     if wanted == "auto":
         wanted = "bf16" if device.type == "cuda" else "off"
