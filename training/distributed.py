@@ -133,10 +133,14 @@ def gathered(value) -> list:
 
 def up_to_date(plan, usable_names: list, previous_names: set) -> bool:
     """The launch's plan is up to date: no rank has anything to train or stage, and the ranks' shares together
-    are exactly the previous bank's tones (a rank's own share never is, so its plan never says so)."""
-    shares = gathered((not plan.to_train and not plan.staged, sorted(usable_names)))
-    names = [name for _, share in shares for name in share]
-    return all(idle for idle, _ in shares) and len(names) == len(set(names)) and set(names) == previous_names
+    are exactly the previous bank's tones (a rank's own share never is, so its plan never says so).
+
+    Every rank gets the same answer, from the same gathered values (rank 0's reading of the bank among
+    them), so no rank stops while another goes on into collectives it would never meet.
+    """
+    shares = gathered((not plan.to_train and not plan.staged, sorted(usable_names), sorted(previous_names)))
+    names = [name for _, share, _ in shares for name in share]
+    return all(idle for idle, _, _ in shares) and len(names) == len(set(names)) and set(names) == set(shares[0][2])
 
 
 def gather_staged(ranks: Ranks, staged: StagedTones, writer_staging: StagedTones, carried_names: list, sent_names: list,

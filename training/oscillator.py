@@ -251,8 +251,12 @@ class _PartialBank(torch.autograd.Function):
 
 
 def _kernel_fits(phase_rad: torch.Tensor, amplitudes: torch.Tensor, hop_size: int) -> bool:
+    """The kernels apply: CPU float32 amplitudes, eager, and shapes that agree (numba checks no bounds;
+    the definition raises on a mismatch instead)."""
     return (phase_rad.device.type == "cpu" and amplitudes.device.type == "cpu" and amplitudes.dtype == torch.float32
-            and phase_rad.dim() == 2 and amplitudes.dim() == 3 and hop_size >= 3 and not torch.compiler.is_compiling())
+            and phase_rad.dim() == 2 and amplitudes.dim() == 3 and hop_size >= 3 and amplitudes.shape[0] > 0
+            and tuple(phase_rad.shape) == (amplitudes.shape[0], (amplitudes.shape[1] - 1) * hop_size)
+            and not torch.compiler.is_compiling())
 
 
 def harmonic_signal_framewise(phase_rad: torch.Tensor, amplitudes: torch.Tensor, hop_size: int, ratios: torch.Tensor | None = None,
@@ -269,7 +273,9 @@ def harmonic_signal_framewise(phase_rad: torch.Tensor, amplitudes: torch.Tensor,
         return dsp.harmonic_signal_framewise(phase_rad, amplitudes, hop_size, ratios)
     if ratios is None:
         return _PartialBank.apply(phase_rad.float(), None, amplitudes, hop_size)
-    ratios = ratios.reshape(ratios.shape[0], -1).double()
+    ratios = ratios.reshape(ratios.shape[0], ratios.shape[-1]).double()
+    if ratios.shape[0] != amplitudes.shape[0]:
+        return dsp.harmonic_signal_framewise(phase_rad, amplitudes, hop_size, ratios[:, None])
     if harmonic_rows is None:
         harmonic_rows = torch.zeros(ratios.shape[0], dtype=torch.bool)
     out = amplitudes.new_zeros((phase_rad.shape[0], phase_rad.shape[1]))

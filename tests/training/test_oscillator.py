@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from grower.synth import controls as dsp
@@ -72,3 +73,13 @@ def test_each_row_is_the_same_alone_as_beside_others():
     together = oscillator.harmonic_signal_framewise(phase, amplitudes, HOP)
     alone = oscillator.harmonic_signal_framewise(phase[3:4], amplitudes[3:4], HOP)
     assert torch.equal(together[3:4], alone)
+
+
+def test_shapes_that_disagree_are_refused_as_the_definition_refuses_them():
+    # numba checks no bounds: a phase shorter than the frames' span must not reach the kernels
+    phase, amplitudes, _ = batch(2, 6, seed=5)
+    with pytest.raises(RuntimeError):
+        oscillator.harmonic_signal_framewise(phase[:, :-HOP].float(), amplitudes, HOP)
+    empty = oscillator.harmonic_signal_framewise(phase[:0], amplitudes[:0], HOP, torch.ones(0, 1, 64, dtype=torch.float64),
+                                                 torch.zeros(0, dtype=torch.bool))
+    assert empty.shape == (0, 5 * HOP)
