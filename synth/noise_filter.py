@@ -18,7 +18,10 @@ import math
 import numpy as np
 from numba import njit
 
+from . import compile_lock
 from .controls import noise_ir_size
+
+compile_lock.install()  # before any kernel loads from numba's cache or compiles
 
 
 def impulse_response_basis(n_bands: int) -> np.ndarray:

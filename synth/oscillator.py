@@ -24,6 +24,10 @@ import math
 import numpy as np
 from numba import njit
 
+from . import compile_lock
+
+compile_lock.install()  # before any kernel loads from numba's cache or compiles
+
 
 LANE = 8  # samples per step of the fundamental's blocked rotation
 

@@ -17,8 +17,11 @@ import numpy as np
 from numba import njit
 from numpy.polynomial import chebyshev as C
 
+from . import compile_lock
 from .envelope import LOG_FLOOR
 from .oscillator import noise_power, voice_amplitudes
+
+compile_lock.install()  # before any kernel loads from numba's cache or compiles
 
 
 _TINY = 1e-12

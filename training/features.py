@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import librosa
-import numpy as np
+from grower.synth import compile_lock
+
+compile_lock.install()  # librosa's gufuncs load from numba's cache as it is imported: one process at a time
+
+import librosa  # noqa: E402
+import numpy as np  # noqa: E402
 
 from .config import FeatureConfig
 from .inharmonicity import MAX_PITCH_WOBBLE_CENTS, estimate_inharmonicity

@@ -31,7 +31,9 @@ import numpy as np
 import torch
 from numba import njit
 
-from grower.synth import controls as dsp
+from grower.synth import compile_lock, controls as dsp
+
+compile_lock.install()  # before any kernel loads from numba's cache or compiles
 
 
 @njit(cache=True, fastmath=True)
