@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_train [--tones examples/tones] [--reference-steps 1000]
                                      [--device cpu|cuda] [--skip-variants] [--skip-reference] [--baseline GIT_REV] [--repeat N]
+    .venv/bin/python -m benchmarks.bench_train --precision [--device cuda]   # the AMP x compile table
 
 Both sides train the same tones with the same model and synthesiser:
 
@@ -100,7 +101,7 @@ def source_tree(revision: str, work: Path) -> dict:
 
 
 def cli(tones_dir: Path, bank_dir: Path, *extra, env=None) -> tuple:
-    """grower-train's whole CLI in a subprocess: (wall seconds, peak RSS MB from wait4)."""
+    """grower-train's whole CLI in a subprocess: (wall seconds, peak RSS MB from wait4); SystemExit when it fails."""
     command = [sys.executable, "-m", "grower.training.cli", str(tones_dir), "--out", str(bank_dir), "--quiet", *map(str, extra)]
     bank_dir.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -112,10 +113,11 @@ def cli(tones_dir: Path, bank_dir: Path, *extra, env=None) -> tuple:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def run_grower(tones_dir: Path, device: str, work: Path, env=None) -> dict:
+def run_grower(tones_dir: Path, device: str, work: Path, env=None, extra: tuple = ()) -> dict:
     """The real CLI in a subprocess, cold feature cache, with the report; wall time and peak RSS from wait4.
 
-    env: run another revision (source_tree); None: this checkout.
+    env: run another revision (source_tree); None: this checkout. extra: more grower-train arguments.
+    The result's "run" is the bank's own account of the run (bank.json's run: phase seconds, steps).
     """
     import numpy as np
 
@@ -126,7 +128,7 @@ def run_grower(tones_dir: Path, device: str, work: Path, env=None) -> dict:
     from grower.synth.reconstruction import raw_renderer, recording
 
     bank_dir = work / "bank"
-    elapsed, peak_mb = cli(tones_dir, bank_dir, "--no-cache", "--device", device, env=env)
+    elapsed, peak_mb = cli(tones_dir, bank_dir, "--no-cache", "--device", device, *extra, env=env)
     lsd = {}
     trimmed = {name: audio for name, audio, _ in load_tones(tones_dir, GrowerConfig())}  # the same originals as the reference's
     bank = load_bank(bank_dir)
@@ -136,7 +138,37 @@ def run_grower(tones_dir: Path, device: str, work: Path, env=None) -> dict:
     for index, tone in enumerate(bank.tones):
         lsd[tone.entry.name] = log_spectral_distance_db(trimmed[tone.entry.name], recording(renderer, index))
     steps = max(tone.training.steps for tone in bank.tones)
-    return {"seconds": elapsed, "peak_rss_mb": peak_mb, "lsd_db": lsd, "mean": float(np.mean(list(lsd.values()))), "steps": steps}
+    run = json.loads((bank_dir / "bank.json").read_text()).get("run", {})
+    return {"seconds": elapsed, "peak_rss_mb": peak_mb, "lsd_db": lsd, "mean": float(np.mean(list(lsd.values()))), "steps": steps, "run": run}
+
+
+def precision_table(tones_dir: Path, device: str) -> None:
+    """The whole CLI with --amp off|bf16 and --compile off|on, side by side in one run: what the defaults rest on.
+
+    Each row is a full run (cold feature cache, the report); the phases are the
+    bank's own timings (train s holds the warm start). A row that fails says why and the rest go on.
+    """
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for amp in ("off", "bf16"):
+            for compile_ in ("off", "on"):
+                name = f"{amp}/{compile_}"
+                print(f"running grower-train --amp {amp} --compile {compile_} on {device} ...", flush=True)
+                try:
+                    rows.append((amp, compile_, run_grower(tones_dir, device, Path(work) / name.replace("/", "-"), extra=("--amp", amp, "--compile", compile_))))
+                except SystemExit as error:
+                    rows.append((amp, compile_, {"error": str(error)}))
+    base = next((r["seconds"] for a, c, r in rows if (a, c) == ("off", "off") and "error" not in r), None)
+    print(f"\nwhole grower-train CLI on {device}, {tones_dir.name} (cold feature cache, with the report), --amp x --compile:")
+    print(f"{'amp':6s}{'compile':>8s}{'wall s':>9s}{'vs off/off':>11s}{'features s':>11s}{'warm s':>8s}{'train s':>9s}{'steps':>7s}{'LSD dB':>8s}{'RSS MB':>8s}")
+    for amp, compile_, r in rows:
+        if "error" in r:
+            print(f"{amp:6s}{compile_:>8s}  failed: {r['error']}")
+            continue
+        run = r["run"]
+        ratio = f"{base / r['seconds']:.2f}x" if base else ""
+        print(f"{amp:6s}{compile_:>8s}{r['seconds']:9.1f}{ratio:>11s}{run.get('features_s', float('nan')):11.1f}{run.get('warm_start_s', float('nan')):8.1f}"
+              f"{run.get('train_s', float('nan')):9.1f}{r['steps']:7d}{r['mean']:8.2f}{r['peak_rss_mb']:8.0f}")
 
 
 def goals(tones_dir: Path, device: str, baseline: str | None, repeat: int = 1) -> None:
@@ -214,10 +246,15 @@ def child_variants(tones_dir: Path, device: str, out: Path) -> None:
     tones = [tone for _, _, tone in load_tones(tones_dir, config)]
     dev = torch.device(device)
     results = {}
-    for name, dtype, compiled in (("fp32 eager", None, False), ("bf16 autocast", torch.bfloat16, False), ("fp32 compiled", None, True), ("bf16 compiled", torch.bfloat16, True)):
+    variants = [("fp32 eager", None, False), ("bf16 autocast", torch.bfloat16, False), ("fp32 compiled", None, "default"), ("bf16 compiled", torch.bfloat16, "default")]
+    if dev.type == "cuda":  # CUDA graphs: a step of many small kernels is bound by their launches
+        variants += [("fp32 cudagraphs", None, "reduce-overhead"), ("bf16 cudagraphs", torch.bfloat16, "reduce-overhead")]
+    for name, dtype, compiled in variants:
         state = new_state(tones, config)
         state.decoders.to(dev)
-        step = SpectralStep(state.decoders, config, dtype, dev, compiled)
+        step = SpectralStep(state.decoders, config, dtype, dev, bool(compiled))
+        if compiled == "reduce-overhead":
+            step.forward = torch.compile(step._forward, dynamic=False, mode="reduce-overhead")
         batches = [draw_crops(tones, crop_size_for(config), config) for _ in range(25)]
         first = time.perf_counter()
         try:
@@ -236,7 +273,8 @@ def child_variants(tones_dir: Path, device: str, out: Path) -> None:
         if dev.type == "cuda":
             torch.cuda.synchronize()
         results[name] = {"ms_per_step": 1000 * (time.perf_counter() - started) / 20, "first_step_s": warmup_s, "compiled": step.compiled}
-    out.write_text(json.dumps(results))
+        print(f"  ({name}: {results[name]['ms_per_step']:.1f} ms/step, first step {warmup_s:.1f} s)", flush=True)  # in case a later variant is cut short
+        out.write_text(json.dumps(results))
 
 
 def child(kind: str, *args) -> dict:
@@ -265,7 +303,13 @@ def main() -> int:
     parser.add_argument("--skip-reference", action="store_true", help="only the goals (no 1000-step reference)")
     parser.add_argument("--baseline", default=None, metavar="GIT_REV", help="also run grower-train as it was at this revision, for the goals' LSD")
     parser.add_argument("--repeat", type=int, default=1, help="measure the goals this many times and print the medians")
+    parser.add_argument("--precision", action="store_true", help="only the table of --amp off|bf16 x --compile off|on (whole CLI), then the step variants")
     args = parser.parse_args()
+    if args.precision:
+        precision_table(args.tones, args.device)
+        if not args.skip_variants:
+            print_variants(args.tones, args.device)
+        return 0
     if args.skip_reference:
         goals(args.tones, args.device, args.baseline, args.repeat)
         return 0
@@ -295,17 +339,22 @@ def main() -> int:
     goals(args.tones, args.device, args.baseline, args.repeat)
 
     if not args.skip_variants:
-        print()
-        print(f"grower spectral step, 12-tone batch, on {args.device} (what the AMP/compile defaults rest on):")
-        variants = child("variants", args.tones, args.device)
-        base = variants.get("fp32 eager", {}).get("ms_per_step")
-        for name, result in variants.items():
-            if "error" in result:
-                print(f"  {name:16s} failed: {result['error']}")
-            else:
-                ratio = f"{base / result['ms_per_step']:.2f}x" if base else ""
-                print(f"  {name:16s} {result['ms_per_step']:8.1f} ms/step  {ratio:>6s} vs fp32 eager  (first step {result['first_step_s']:.1f} s)")
+        print_variants(args.tones, args.device)
     return 0
+
+
+def print_variants(tones_dir: Path, device: str) -> None:
+    print()
+    print(f"grower spectral step, 12-tone batch, on {device} (what the AMP/compile defaults rest on):", flush=True)
+    variants = child("variants", tones_dir, device)
+    base = variants.get("fp32 eager", {}).get("ms_per_step")
+    for name, result in variants.items():
+        if "error" in result:
+            print(f"  {name:16s} failed: {result['error']}")
+        else:
+            ratio = f"{base / result['ms_per_step']:.2f}x" if base else ""
+            compiled = "" if result.get("compiled", True) else "  (compile failed: ran eager)"
+            print(f"  {name:16s} {result['ms_per_step']:8.1f} ms/step  {ratio:>6s} vs fp32 eager  (first step {result['first_step_s']:.1f} s){compiled}")
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ class RunConfig:
 
     device: str = "auto"
     amp: str = "auto"  # auto: bf16 on CUDA, off on CPU (measured slower there)
-    compile: str = "auto"  # auto: on for CUDA, off on CPU (compile time does not pay back)
+    compile: str = "auto"  # auto: off on CPU and CUDA (a run's 120 steps never pay back the compile: README)
     checkpoint_every_s: float = 30.0
 
 

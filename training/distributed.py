@@ -77,13 +77,18 @@ class Ranks:
 
 
 def start(ranks: Ranks, device: str) -> None:
-    """Join the process group: NCCL between GPUs, gloo on CPUs."""
+    """Join the process group, over gloo on GPUs too.
+
+    Ranks exchange only Python objects (plans, finished tones' files), never
+    tensors, so NCCL would buy nothing, and it refuses two ranks on one GPU
+    (more ranks than GPUs on a node), which gloo allows.
+    """
     import torch
     import torch.distributed as dist
 
     if device.startswith("cuda"):
         torch.cuda.set_device(torch.device(device))
-    dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
+    dist.init_process_group("gloo")
 
 
 def stop() -> None:

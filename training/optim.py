@@ -16,7 +16,7 @@ class PerToneAdam:
         self.params = list(params)
         self.lr, self.grad_clip, self.betas, self.eps = lr, grad_clip, betas, eps
         n_tones = self.params[0].shape[0]
-        self.steps = torch.zeros(n_tones)
+        self.steps = torch.zeros(n_tones, device=self.params[0].device)  # beside the moments: a CUDA step mixing in a CPU tensor fails
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
 

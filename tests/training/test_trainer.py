@@ -125,3 +125,36 @@ def test_a_frozen_tones_weights_survive_an_infinite_gradient():
     optimizer.step(torch.tensor([True, False]))
     assert torch.all(torch.isfinite(weight)) and torch.all(weight[1] == 1.0)
     assert torch.all(torch.isfinite(optimizer.exp_avg[0])) and torch.all(torch.isfinite(optimizer.exp_avg_sq[0]))
+
+
+@pytest.mark.parametrize("stretched", [False, True])
+def test_every_tensor_a_step_touches_follows_the_decoders_to_their_device(stretched):
+    # The meta device stands in for CUDA, which CI has not: a CPU tensor meeting a meta one raises,
+    # as it would against a GPU tensor (the warm start's optimizer once kept its step counts on the CPU).
+    import dataclasses
+
+    from grower.training.features import analyse
+    from grower.training.tone_set import crop_size_for, draw_crops, prepare_tone
+    from grower.training.trainer import SpectralStep, to_device, warm_start
+
+    from ..conftest import harmonic_tone
+
+    config = small_config(warm_start_steps=2)
+    tones = [prepared(f, config) for f in (220.0, 440.0)]
+    if stretched:
+        audio = harmonic_tone(262.0, 0.8, config.features.sample_rate, noise_level=0.01)
+        features = dataclasses.replace(analyse(audio, config.features, config.model.n_harmonics, config.model.n_noise_bands), inharmonicity=1e-4)
+        tones.append(prepare_tone("stretched", "ab" * 32, audio, features, config))
+    meta = torch.device("meta")
+    state = to_device(new_state(tones, config), meta)
+    warm_start(state, tones, config)
+    step = SpectralStep(state.decoders, config, None, meta, False)
+    losses = step(draw_crops(tones, crop_size_for(config), config))
+    state.optimizer.zero_grad()
+    losses.sum().backward()
+    state.optimizer.step(state.active)
+    assert losses.device == meta and all(p.grad is not None and p.device == meta for p in state.optimizer.params)
+    # A batch of the tones still training (the others have stopped) takes their own decoders.
+    index = torch.tensor([0, len(tones) - 1])
+    subset = step(draw_crops([tones[0], tones[-1]], crop_size_for(config), config), index)
+    assert subset.shape == (2,) and subset.device == meta
