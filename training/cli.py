@@ -44,7 +44,7 @@ def parse_args(argv):
     parser.add_argument("--resume", action="store_true", help="continue from a killed run's checkpoint, else from BANK_DIR/checkpoint")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     parser.add_argument("--amp", choices=("auto", "off", "bf16", "fp16"), default="auto", help="mixed precision; auto: bf16 on CUDA, off on CPU")
-    parser.add_argument("--compile", choices=("auto", "on", "off"), default="auto", help="torch.compile; auto: off (measured: compiling costs more than a run's steps, on CPU and CUDA)")
+    parser.add_argument("--compile", choices=("auto", "on", "off"), default="auto", help="torch.compile; auto: off (compiling costs more than a run's 120 steps: measured on CPU, estimated on CUDA)")
     parser.add_argument("--max-memory", default="auto", metavar="SIZE",
                         help="peak memory a run may use (800M, 4G, ...): tones train in chunks that fit it; auto: a quarter of the RAM, or 90%% of the GPU's")
     parser.add_argument("--cache-dir", type=Path, default=None, help="feature cache folder; None: ~/.cache/timbre-grower/features")

@@ -6,7 +6,7 @@
 Tones are independent, so nothing passes between ranks while they train: no
 gradient all-reduce, no shared batch. Rank r takes every world_size-th file
 from the r-th, trains it on its own device (``cuda:LOCAL_RANK`` where there
-are GPUs, else the CPU with gloo), in chunks that fit its memory budget, and
+are GPUs, else the CPU; ranks talk over gloo either way), in chunks that fit its memory budget, and
 stages each finished tone beside the bank (training.staging). Then rank 0
 gathers every rank's staged tones and chunk checkpoints, one tone per rank at
 a time so its memory stays bounded, and writes the one bank atomically, as a
@@ -20,6 +20,7 @@ at --out as each node sees it.
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 from dataclasses import dataclass
@@ -88,7 +89,9 @@ def start(ranks: Ranks, device: str) -> None:
 
     if device.startswith("cuda"):
         torch.cuda.set_device(torch.device(device))
-    dist.init_process_group("gloo")
+    # A rank that finishes its share waits in the gather for the slowest: gloo's default 30 minutes
+    # would fail a large library whose shares train for hours.
+    dist.init_process_group("gloo", timeout=datetime.timedelta(days=1))
 
 
 def stop() -> None:

@@ -182,7 +182,7 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
     """
     device = choose_device(run)
     state = to_device(state or new_state(tones, config), device)
-    compile_ = run.compile == "on"  # auto: off everywhere; on an H200 compiling took 23.5 s (3.1 s from its cache) against 2 s for the 120 steps (README)
+    compile_ = run.compile == "on"  # auto: off everywhere; on an H200 compiling took 23.5 s (3.1 s from its cache) against 1.7 s for the steps after it (README)
     autocast = amp_dtype(run, device)
     step_fn = SpectralStep(state.decoders, config, autocast, device, compile_)
     scaler = LossScaler(enabled=autocast is torch.float16)

@@ -1,5 +1,6 @@
 """numba's on-disk cache, shared by processes that start together (grower-train's workers, torchrun's ranks)."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -40,9 +41,17 @@ print("twice", kernels.twice(np.arange(4, dtype=np.float32)).tolist(), kernels.t
 
 
 def run_loaders(module_dir: Path, counts: list) -> list:
-    processes = [subprocess.Popen([sys.executable, "-c", LOADER, str(module_dir), str(n)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for n in counts]
-    return [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in processes]
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}  # the cache beside kernels.py, cleared below
+    processes = [subprocess.Popen([sys.executable, "-c", LOADER, str(module_dir), str(n)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=env) for n in counts]
+    results = []
+    for p in processes:
+        try:
+            out, err = p.communicate(timeout=120)
+        finally:
+            p.kill()
+        results.append((p.returncode, out, err))
+    return results
 
 
 def test_processes_compiling_one_gufunc_together_leave_a_cache_every_later_process_loads(tmp_path):
@@ -60,22 +69,34 @@ def test_processes_compiling_one_gufunc_together_leave_a_cache_every_later_proce
 
 
 def test_a_process_compiles_only_once_no_other_holds_the_lock():
+    # A listener registered after the lock's hears numba's lock only once the lock is taken: with the lock
+    # held here, the child's compile must not start before it is released, however slow the machine.
     child = textwrap.dedent("""
         import sys, time
         import grower.synth.oscillator  # installs the lock
         from numba import njit
+        from numba.core import event
+        starts = []
+        class Sentinel(event.Listener):
+            def on_start(self, _event):
+                starts.append(time.time())
+            def on_end(self, _event):
+                pass
         print("ready", flush=True)
         sys.stdin.readline()
+        event.register("numba:compiler_lock", Sentinel())
         njit(lambda x: x + 1)(1)
-        print(time.time(), flush=True)
+        print(starts[0], flush=True)
     """)
     process = subprocess.Popen([sys.executable, "-c", child], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert process.stdout.readline().strip() == "ready"
-        with compile_lock.held():
+        # The file the child locks (its XDG_CACHE_HOME is this test's); this process's own lock may have
+        # found its path under an earlier test's.
+        with compile_lock.ProcessLock(compile_lock.lock_path()):
             process.stdin.write("go\n")
             process.stdin.flush()
-            time.sleep(1.5)  # a compile that did not wait would be done by now (0.1 s here)
+            time.sleep(1.0)
             released = time.time()
         out, err = process.communicate(timeout=120)
     finally:
@@ -84,16 +105,55 @@ def test_a_process_compiles_only_once_no_other_holds_the_lock():
     assert float(out.split()[-1]) >= released
 
 
-def test_modules_that_load_numba_code_install_the_lock_first():
-    child = "import grower.training.features, sys; from numba.core import event; print(len(event._registered['numba:compiler_lock']))"
+def test_no_numba_code_loads_before_the_lock_is_installed():
+    # Every module of ours that loads numba code (librosa's included), imported and used: at each of numba's
+    # compiler-lock events after librosa or a kernel module arrived, the lock must already be listening.
+    child = textwrap.dedent("""
+        import sys
+        from numba.core import event
+        early = []
+        class Sentinel(event.Listener):
+            def on_start(self, _event):
+                from grower.synth import compile_lock
+                ours = [m for m in ("librosa", "grower.synth.oscillator", "grower.training.oscillator") if m in sys.modules]
+                if ours and not compile_lock.installed():
+                    early.append(ours)
+            def on_end(self, _event):
+                pass
+        event.register("numba:compiler_lock", Sentinel())
+        import numpy as np
+        import grower.training.worker_pool, grower.training.cleaning, grower.training.features
+        import grower.synth.voices, grower.synth.noise_filter, grower.training.oscillator
+        librosa = grower.training.cleaning._librosa()
+        librosa.yin(np.sin(np.arange(8192) * 0.05).astype(np.float32), fmin=60, fmax=1000, sr=22050)
+        print("early", early)
+    """)
     out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert out.stdout.strip() == "1", out.stderr[-500:]
+    assert out.stdout.strip() == "early []", out.stderr[-500:]
 
 
-def test_a_process_that_cannot_open_the_lock_file_still_compiles(tmp_path):
-    unwritable = tmp_path / "no-such-folder" / "lock"
-    lock = compile_lock.ProcessLock(unwritable)
+def probe_locked(path: Path) -> bool:
+    """Whether another process finds path locked."""
+    probe = "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR)\ntry:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free')\nexcept BlockingIOError:\n    print('locked')"
+    return subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=60).stdout.strip() == "locked"
+
+
+def test_the_lock_is_held_until_the_last_of_nested_sections_ends(tmp_path):
+    path = tmp_path / "numba.lock"
+    lock = compile_lock.ProcessLock(path)
     with lock:
-        with lock:  # reentrant
+        assert probe_locked(path)
+        with lock:
             pass
-    assert not unwritable.exists()
+        assert probe_locked(path)
+    assert not probe_locked(path)
+
+
+def test_a_lock_file_that_cannot_be_opened_locks_nothing_and_fails_nothing(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    lock = compile_lock.ProcessLock(blocked / "numba.lock")  # its folder is a file
+    with lock:
+        with lock:
+            pass
+    assert not (blocked / "numba.lock").exists()

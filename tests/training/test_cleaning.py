@@ -328,6 +328,8 @@ def test_a_flute_under_a_noise_floor_learns_its_own_breath_where_it_stands_near_
 
     clean_db, noisy_db = sustained_noise_db("clean"), sustained_noise_db("noisy")
     near = clean_db >= floor_band_db - 10.0  # the breath within 10 dB of the floor or above: measurable under it
-    assert near.sum() >= 8
+    # Enough bands for a median. Many lie within 2 dB of that line, so 6 to 10 qualify from run to run
+    # (a 30-step run is not bit-reproducible across runs); CI once had 6 against an earlier bound of 8.
+    assert near.sum() >= 4
     assert np.median(np.abs(noisy_db - clean_db)[near]) <= 6.0  # the gate alone left them 30-40 dB down (median 4-4.4 dB at 30 steps)
     assert np.all(noisy_db[~near] <= floor_band_db)  # where the breath lies far under the floor, no floor is learned
