@@ -157,7 +157,3 @@ def install() -> None:
 def installed() -> bool:
     return _installed
 
-
-def held() -> ProcessLock:
-    """The shared lock itself, as a context manager: what a compiling process holds (for tests and tools)."""
-    return _lock

@@ -341,7 +341,7 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     recording's phase); the others stay gated. By hand: noisereduce's gate
     takes no mask of bins to spare.
     """
-    librosa = _librosa()
+    from .features import librosa  # imported there once numba's cache is locked
 
     n_fft, hop = KEEP_FFT, KEEP_FFT // 4
     f0_hz = _pitch_track(noisy, sample_rate, n_fft, hop)  # [n_frames]
@@ -389,7 +389,7 @@ def own_noise_spectrum_db(noisy: np.ndarray, gated: np.ndarray, sample_rate: int
     not stand OWN_NOISE_SIGNIFICANCE standard errors above zero it is not told
     from the floor, and reads NO_OWN_NOISE_DB.
     """
-    librosa = _librosa()
+    from .features import librosa  # imported there once numba's cache is locked
 
     from .features import analysis_window, harmonic_analysis, noise_floor_analysis
 
@@ -529,17 +529,8 @@ def _rounded(value: float | None, digits: int = 2) -> float | None:
 def _pitch_track(audio: np.ndarray, sample_rate: int, n_fft: int, hop: int) -> np.ndarray:
     """[n_frames] Hz: librosa.yin over KEEP_F0_RANGE_HZ, its lowest pitch raised to two periods a frame
     (at 44.1 kHz and up a 2048-sample frame holds less than two of 30 Hz, and yin warns for every tone)."""
-    librosa = _librosa()
+    from .features import librosa  # imported there once numba's cache is locked
 
     fmin_hz = max(KEEP_F0_RANGE_HZ[0], 2.01 * sample_rate / n_fft)
     return librosa.yin(audio, fmin=fmin_hz, fmax=KEEP_F0_RANGE_HZ[1], sr=sample_rate, frame_length=n_fft, hop_length=hop)
 
-
-def _librosa():
-    """librosa, imported only once numba's cache is locked between processes (its gufuncs load as it is imported)."""
-    from grower.synth import compile_lock
-
-    compile_lock.install()
-    import librosa
-
-    return librosa

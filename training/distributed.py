@@ -125,11 +125,6 @@ def _write_payload(directory: Path, payload: dict, manifest_name: str | None = N
         (directory / manifest_name).write_bytes(payload["manifest"])
 
 
-def all_ranks(flag: bool) -> bool:
-    """True on every rank when flag is True on every rank."""
-    return all(gathered(bool(flag)))
-
-
 def gathered(value) -> list:
     """Every rank's value (any picklable object), in rank order, on every rank."""
     import torch.distributed as dist

@@ -53,10 +53,7 @@ def _start_worker(parent_pid: int) -> None:
     # librosa loads its parts lazily, and its pitch tracker's first use (numba's
     # caches) costs about a second, so those parts are touched here. matplotlib
     # (for the figures) comes later, as a job of its own after the analyses.
-    from grower.synth import compile_lock
-
-    compile_lock.install()  # the workers start together: numba's cache must not be written by two at once
-    import librosa
+    from .features import librosa  # imported there once numba's cache is locked: the workers start together
 
     for part in (librosa.yin, librosa.stft, librosa.feature.mfcc, librosa.A_weighting, librosa.util.frame):
         assert callable(part)

@@ -124,7 +124,7 @@ def test_no_numba_code_loads_before_the_lock_is_installed():
         import numpy as np
         import grower.training.worker_pool, grower.training.cleaning, grower.training.features
         import grower.synth.voices, grower.synth.noise_filter, grower.training.oscillator
-        librosa = grower.training.cleaning._librosa()
+        from grower.training.features import librosa
         librosa.yin(np.sin(np.arange(8192) * 0.05).astype(np.float32), fmin=60, fmax=1000, sr=22050)
         print("early", early)
     """)
