@@ -160,15 +160,19 @@ def precision_table(tones_dir: Path, device: str) -> None:
                     rows.append((amp, compile_, {"error": str(error)}))
     base = next((r["seconds"] for a, c, r in rows if (a, c) == ("off", "off") and "error" not in r), None)
     print(f"\nwhole grower-train CLI on {device}, {tones_dir.name} (cold feature cache, with the report), --amp x --compile:")
-    print(f"{'amp':6s}{'compile':>8s}{'wall s':>9s}{'vs off/off':>11s}{'features s':>11s}{'warm s':>8s}{'train s':>9s}{'steps':>7s}{'LSD dB':>8s}{'RSS MB':>8s}")
+    # The training phase's parts (bank.json's run section): load = the tones' tensors and target STFTs; setup = the
+    # device's start and the state moved there; stage = reconstruction, each tone's export arrays and the checkpoint.
+    print(f"{'amp':6s}{'compile':>8s}{'wall s':>9s}{'vs off/off':>11s}{'features s':>11s}{'train s':>9s}{'load':>7s}{'setup':>7s}{'warm':>7s}"
+          f"{'spectral':>9s}{'stage':>7s}{'steps':>7s}{'LSD dB':>8s}{'RSS MB':>8s}")
     for amp, compile_, r in rows:
         if "error" in r:
             print(f"{amp:6s}{compile_:>8s}  failed: {r['error']}")
             continue
         run = r["run"]
         ratio = f"{base / r['seconds']:.2f}x" if base else ""
-        print(f"{amp:6s}{compile_:>8s}{r['seconds']:9.1f}{ratio:>11s}{run.get('features_s', float('nan')):11.1f}{run.get('warm_start_s', float('nan')):8.1f}"
-              f"{run.get('train_s', float('nan')):9.1f}{r['steps']:7d}{r['mean']:8.2f}{r['peak_rss_mb']:8.0f}")
+        part = lambda key, width: f"{run.get(key, float('nan')):{width}.1f}"  # noqa: E731
+        print(f"{amp:6s}{compile_:>8s}{r['seconds']:9.1f}{ratio:>11s}{part('features_s', 11)}{part('train_s', 9)}{part('load_s', 7)}{part('setup_s', 7)}"
+              f"{part('warm_start_s', 7)}{part('spectral_s', 9)}{part('reconstruct_s', 7)}{r['steps']:7d}{r['mean']:8.2f}{r['peak_rss_mb']:8.0f}")
 
 
 def goals(tones_dir: Path, device: str, baseline: str | None, repeat: int = 1) -> None:

@@ -223,6 +223,21 @@ def noise_impulse_response(noise_magnitudes):
     return causal * window
 
 
+def _complex_product(a, b):
+    """a * b for complex arrays, in real multiplications and additions.
+
+    torch's complex multiply rounds the elements at the end of each thread's
+    share differently from the rest (its vectorised and scalar loops disagree
+    in the last bit), so a batch's noise, and the gradients through it,
+    depended on the thread count: the trainer's thread cap (training.cpu_share)
+    changed which tones trained to what. Real products and sums round the same
+    in both loops; the multiplications by 1j below are exact.
+    """
+    xp = array_namespace(a, b)
+    a_re, a_im, b_re, b_im = xp.real(a), xp.imag(a), xp.real(b), xp.imag(b)
+    return (a_re * b_re - a_im * b_im) + 1j * (a_re * b_im + a_im * b_re)
+
+
 def filtered_noise(white_noise, impulse_responses, tail_in=None):
     """Frame-wise time-varying FIR filtering, by FFT and overlap-add.
 
@@ -239,7 +254,7 @@ def filtered_noise(white_noise, impulse_responses, tail_in=None):
     ir_size = impulse_responses.shape[-1]
     n_chunks = -(-(hop_size + ir_size - 1) // hop_size)
     fft_size = n_chunks * hop_size
-    spectrum = xp.fft.rfft(white_noise, n=fft_size, axis=-1) * xp.fft.rfft(impulse_responses, n=fft_size, axis=-1)
+    spectrum = _complex_product(xp.fft.rfft(white_noise, n=fft_size, axis=-1), xp.fft.rfft(impulse_responses, n=fft_size, axis=-1))
     frames = xp.fft.irfft(spectrum, n=fft_size, axis=-1)  # [..., n_frames, fft_size]
     lead = tuple(frames.shape[:-2])
     n_frames = frames.shape[-2]

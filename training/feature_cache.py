@@ -13,7 +13,7 @@ from grower.synth.atomic import atomic_file
 from .config import FeatureConfig, stable_hash
 from .features import ToneFeatures
 
-CACHE_VERSION = 2  # 2: features carry the tone's inharmonicity
+CACHE_VERSION = 3  # 2: features carry the tone's inharmonicity; 3: MFCCs with one BLAS thread (features.analyse)
 
 
 def default_cache_dir() -> Path:

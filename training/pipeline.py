@@ -319,7 +319,9 @@ class TrainingRun:
             if on_chunk is not None:
                 on_chunk(c, c + 1 + self.sizer.estimate_chunks([record.n_samples for record in pending]), chunk)
             self.sizer.started()
+            loading = time.perf_counter()
             ready = self._load_chunk(chunk)
+            self.timings["load_s"] = self.timings.get("load_s", 0.0) + time.perf_counter() - loading
             if c > 0 and interrupt is not None and interrupt.requested:  # Ctrl-C while it loaded: it stays untrained, not exported half-made
                 for record in ready:
                     record.unload()
@@ -343,7 +345,8 @@ class TrainingRun:
                                progress=progress, interrupt=interrupt)
             self.stop_reason = self.state.stop_reason
             self.steps_taken = max(self.steps_taken, self.state.step)
-            self.timings["warm_start_s"] = self.timings.get("warm_start_s", 0.0) + self.state.warm_start_s
+            for phase in ("setup_s", "warm_start_s", "spectral_s"):
+                self.timings[phase] = self.timings.get(phase, 0.0) + getattr(self.state, phase)
             self.chunk_ids.append(self.staging.free_chunk_id(self.chunk_ids))
             try:
                 self._stage_chunk(ready, self.chunk_ids[-1], pool, on_checkpoint_error)
@@ -352,7 +355,8 @@ class TrainingRun:
                                 "the previous bank, if any, is unchanged") from None
             self.sizer.finished([record.n_samples for record in ready])
             del ready, tones  # the chunk's tensors go before the next chunk is sized
-            release_memory()
+            if pending:  # after the last chunk there is none to size (a collection costs 0.1 s with torch loaded)
+                release_memory()
             c += 1
         self.n_chunks = c
         self.timings["train_s"] = time.perf_counter() - started

@@ -61,7 +61,32 @@ def stft_magnitude(audio: torch.Tensor, n_fft: int) -> torch.Tensor:
     """[..., n_samples] -> [..., n_frames, n_fft // 2 + 1]; hop n_fft / 4, frames start at 0."""
     window = torch.hann_window(n_fft, device=audio.device, dtype=audio.dtype)
     spec = torch.stft(audio, n_fft, hop_length=n_fft // 4, window=window, center=False, return_complex=True)
-    return spec.abs().transpose(-1, -2)
+    return _Magnitude.apply(spec).transpose(-1, -2)
+
+
+class _Magnitude(torch.autograd.Function):
+    """|z| of a complex tensor, with a gradient that does not depend on torch's thread count.
+
+    torch's own complex abs backward (grad z / |z|) rounds the elements at the
+    end of each thread's share differently from the rest (its vectorised and
+    scalar loops disagree in the last bit): with 2 threads instead of 1, tones
+    5 and 11 of a 12-tone batch got other gradients, and a run that the thread
+    cap (training.cpu_share) moved between 1 and 2 threads trained them to
+    weights 0.01 apart. Real multiplications and divisions round the same in
+    both loops, so the gradient is built from them. The forward is torch's.
+    """
+
+    @staticmethod
+    def forward(ctx, spec: torch.Tensor) -> torch.Tensor:
+        magnitude = spec.abs()
+        ctx.save_for_backward(spec, magnitude)
+        return magnitude
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        spec, magnitude = ctx.saved_tensors
+        scale = torch.where(magnitude > 0, grad / magnitude, torch.zeros_like(grad))  # d|z| at 0: 0, as torch's sgn
+        return torch.view_as_complex(torch.view_as_real(spec) * scale.unsqueeze(-1))
 
 
 def prepare_tone(name: str, sha256: str, audio: np.ndarray, features: ToneFeatures, config: GrowerConfig) -> TrainingTone:

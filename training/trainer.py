@@ -47,6 +47,8 @@ class TrainState:
     loss_history: list = field(default_factory=list)  # [[T] floats] per step, raw crop losses; None where a tone had stopped
     stop_reason: str = ""
     warm_start_s: float = 0.0
+    setup_s: float = 0.0  # train()'s start before the first step: the device (CUDA's start), the state moved there, the step built
+    spectral_s: float = 0.0  # the spectral phase (this call's), from its first step to its last
 
 
 def choose_device(run: RunConfig) -> torch.device:
@@ -180,6 +182,7 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
     KeyboardInterrupt is raised on, and nothing is returned.
     progress: a "warm start" bar, then a "training" bar, on stderr.
     """
+    entered = time.perf_counter()
     device = choose_device(run)
     state = to_device(state or new_state(tones, config), device)
     compile_ = run.compile == "on"  # auto: off everywhere; on an H200 compiling took 23.5 s (3.1 s from its cache) against 1.7 s for the steps after it (README)
@@ -195,6 +198,7 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
         warm_bar.update(done)
 
     bar = None
+    state.setup_s = time.perf_counter() - entered
     try:
         if not state.warm_started:
             started = time.perf_counter()
@@ -202,6 +206,7 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
                 warm_start(state, tones, config, interrupt, on_step=warm_step)
             state.warm_start_s = time.perf_counter() - started
         bar = progress_bar(config.train.max_steps, "training", "step", progress, initial=state.step)
+        spectral_started = time.perf_counter()
         while state.step < config.train.max_steps and bool(state.active.any()):
             if interrupt is not None:
                 interrupt.check()
@@ -238,6 +243,7 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
                 checkpoint(state)
                 last_checkpoint = time.monotonic()
         state.stop_reason = "converged" if not bool(state.active.any()) else "step cap reached"
+        state.spectral_s = time.perf_counter() - spectral_started
     except KeyboardInterrupt:
         if interrupt is not None and getattr(interrupt, "forced", False):
             raise  # the second Ctrl-C: quit now, nothing is saved

@@ -46,9 +46,8 @@ def _watch_parent(parent_pid: int) -> None:
 def _start_worker(parent_pid: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # BLAS keeps its default thread count, as in the main process: with one thread
-    # its sums round differently (MFCCs moved by 3e-6 here), and features must not
-    # depend on which process computed them.
+    # features.analyse runs its BLAS on one thread wherever it runs, so a worker's
+    # features are the main process's, bit for bit.
     # Imported now, while the main process imports torch: what the analyses need.
     # librosa loads its parts lazily, and its pitch tracker's first use (numba's
     # caches) costs about a second, so those parts are touched here. matplotlib

@@ -626,3 +626,23 @@ def test_a_full_disk_while_staging_trained_tones_is_one_line_and_the_previous_ba
     line = lines(capsys.readouterr().err)
     assert len(line) == 1 and "cannot stage the trained tones (No space left on device)" in line[0] and "Traceback" not in line[0]
     assert snapshot(tmp_path / "bank") == before
+
+
+def test_a_folder_trains_to_the_same_bank_bit_for_bit_on_one_thread_and_on_every_core(tmp_path, write_tone):
+    # A busy machine (the thread cap), OMP_NUM_THREADS or another core count must not change what a tone learns.
+    for k, f0 in enumerate((196.0, 247.0, 311.0, 392.0)):
+        write_tone(f"t{k}", f0, duration_s=0.9 + 0.1 * k, noise_level=0.02)
+    banks = {}
+    for threads in ("1", None):
+        env = {key: value for key, value in os.environ.items() if key != "OMP_NUM_THREADS"}
+        if threads:
+            env["OMP_NUM_THREADS"] = threads
+        banks[threads] = tmp_path / f"bank-{threads or 'all'}"
+        done = subprocess.run([sys.executable, "-m", "grower.training.cli", str(tmp_path / "tones"), "--out", str(banks[threads]), "--steps", "6",
+                               "--no-cache", "--quiet"], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    one, every = load_bank(banks["1"]), load_bank(banks[None])
+    for tone in one.tones:
+        other = every.tone(tone.entry.name)
+        differing = [key for key in tone.tensors if not np.array_equal(tone.tensors[key], other.tensors[key])]
+        assert differing == [], (tone.entry.name, differing)

@@ -94,3 +94,18 @@ def test_a_note_too_short_after_its_leading_silence_is_a_tone_file_error():
     audio = np.concatenate([np.zeros(int(1.5 * sr), np.float32), harmonic_tone(220.0, 0.3)])
     with pytest.raises(ToneFileError, match=r"^too short: 0\.30 s of sound after 1\.50 s of leading silence"):
         analyse(audio, CONFIG, 64, 64)
+
+
+def test_features_do_not_depend_on_the_blas_thread_count():
+    # OpenBLAS splits the mel projection between its threads and rounds by the split: a tone's MFCCs, so
+    # its training, depended on the machine's core count, OMP_NUM_THREADS and which process analysed it.
+    from threadpoolctl import threadpool_limits
+
+    config = FeatureConfig()
+    audio = harmonic_tone(233.0, 1.5, config.sample_rate, noise_level=0.02)
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = analyse(audio, config, 64, 64)
+    with threadpool_limits(limits=2, user_api="blas"):
+        two = analyse(audio, config, 64, 64)
+    for name in ("f0_hz", "loudness_db", "mfcc", "harmonic_amplitudes", "noise_magnitudes"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name

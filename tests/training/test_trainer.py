@@ -7,7 +7,8 @@ import torch
 from grower.synth.spectral import log_spectral_distance_db
 from grower.training.config import RunConfig
 from grower.training.optim import PerToneAdam
-from grower.training.trainer import new_state, reconstruct, train
+from grower.training.tone_set import crop_size_for, draw_crops
+from grower.training.trainer import SpectralStep, new_state, reconstruct, train
 
 from .helpers import prepared, small_config
 
@@ -158,3 +159,46 @@ def test_every_tensor_a_step_touches_follows_the_decoders_to_their_device(stretc
     index = torch.tensor([0, len(tones) - 1])
     subset = step(draw_crops([tones[0], tones[-1]], crop_size_for(config), config), index)
     assert subset.shape == (2,) and subset.device == meta
+
+
+@pytest.mark.parametrize("stretched", [False, True], ids=["harmonic", "stretched"])
+def test_a_steps_gradients_do_not_depend_on_the_thread_count(stretched):
+    # The thread cap (training.cpu_share) moves torch between 1 and 2 threads as other processes come and go;
+    # torch's complex abs and multiply rounded the elements at the end of each thread's share differently,
+    # so the tones there trained to other weights on a busy machine than on a quiet one.
+    config = small_config(crop_size=8192)
+    tones = [prepared(110.0 * 2 ** (k / 5), config, duration_s=0.8 + 0.05 * k) for k in range(12)]
+    if stretched:
+        tones[3].inharmonicity = 3e-4
+    threads = torch.get_num_threads()
+
+    def gradients(n_threads: int) -> list:
+        torch.set_num_threads(n_threads)
+        for tone in tones:
+            tone.generator.manual_seed(tone.seed + 1)
+        state = new_state(tones, config)
+        losses = SpectralStep(state.decoders, config, None, torch.device("cpu"), compile_=False)(draw_crops(tones, crop_size_for(config), config))
+        losses.sum().backward()
+        return [losses.detach()] + [w.grad.clone() for w in state.decoders.weights]
+
+    try:
+        one, two = gradients(1), gradients(2)
+    finally:
+        torch.set_num_threads(threads)
+    for a, b in zip(one, two):
+        differing = (a != b).reshape(len(tones), -1).any(dim=1).nonzero()[:, 0].tolist()
+        assert differing == [], f"tones {differing} got other values on 2 threads than on 1"
+
+
+def test_the_stft_magnitudes_gradient_is_torchs_and_zero_where_the_magnitude_is():
+    from grower.training.tone_set import _Magnitude
+
+    spec = torch.randn(3, 40, 17, dtype=torch.complex64)
+    spec[0, 0, 0] = 0
+    weights = torch.randn(3, 40, 17)
+    ours, theirs = spec.clone().requires_grad_(True), spec.clone().requires_grad_(True)
+    (_Magnitude.apply(ours) * weights).sum().backward()
+    (theirs.abs() * weights).sum().backward()
+    assert torch.equal(_Magnitude.apply(spec), spec.abs())
+    assert torch.allclose(ours.grad, theirs.grad, rtol=1e-5, atol=1e-7)
+    assert ours.grad[0, 0, 0] == 0
