@@ -283,6 +283,10 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     if plan.up_to_date:
         say(f"{out}: up to date ({len(job.previous_names)} tones unchanged)")
         return 0
+    if ranks is not None and args.resume:
+        # A killed launch's ranks got to different places: one may have staged nothing and saved no checkpoint
+        # while another has. Every rank asks, so they stay in step; --resume fails only when no rank has anything.
+        job.launch_resumes = any(distributed.gathered(job.resumable()))
 
     # 3. Train the rest together in batched passes, as many tones at once as the memory budget holds.
     interrupt.check()

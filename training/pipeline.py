@@ -188,6 +188,7 @@ class TrainingRun:
         self.previous_names: set = set()  # the tones of the bank make_plan found
         self.started_fresh: list = []  # with resume: names of the tones no checkpoint held, trained from the start
         self.steps_taken = 0  # spectral steps of the longest chunk
+        self.launch_resumes = False  # torchrun: another rank has something to resume (the launch is resumed, not only this share)
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -338,7 +339,7 @@ class TrainingRun:
                 except CheckpointError:
                     # Nothing to resume at all is an error; after a killed chunked run, whose finished
                     # chunks are reused (plan.staged), a chunk no checkpoint holds trains from the start.
-                    if c == 0 and not self.plan.staged:
+                    if c == 0 and not self.plan.staged and not self.launch_resumes:
                         raise
                     self.started_fresh += [record.name for record in ready]
             self.state = train(tones, config, self.run, state=self.state, checkpoint=self._periodic_saver(tones, on_checkpoint_error),
@@ -421,14 +422,21 @@ class TrainingRun:
         from . import distributed
 
         self.staging.flush(pool)
-        sent = [record.name for record in self.trained] + [tone.entry.name for tone in self.plan.staged]
+        trained = [record.name for record in self.trained]
+        sent = trained + [tone.entry.name for tone in self.plan.staged]
+        sent_checkpoints = self.chunk_ids + [d.name for d in self.reused_checkpoints(trained)]
         carried, self.gathered, checkpoints = distributed.gather_staged(
-            ranks, self.staging, StagedTones(run_folder(self.bank_dir)), [tone.entry.name for tone in self.plan.carried], sent, self.chunk_ids)
+            ranks, self.staging, StagedTones(run_folder(self.bank_dir)), [tone.entry.name for tone in self.plan.carried], sent, sent_checkpoints)
         self.chunk_ids += checkpoints
         if carried:
             previous = previous_bank(self.bank_dir)
             extra = tuple(previous.tone(name) for name in carried if previous is not None and name in {t.entry.name for t in previous.tones})
             self.plan = Plan(carried=self.plan.carried + extra, to_train=self.plan.to_train, up_to_date=False, staged=self.plan.staged)
+
+    def resumable(self) -> bool:
+        """Something --resume can continue from here: tones a killed run staged, or a checkpoint (the run's or the bank's)."""
+        candidates = [self.run_checkpoint_dir, self.checkpoint_dir, *self.checkpoint_dir.glob("chunk-*")]
+        return bool(self.plan.staged) or any((d / "state.json").exists() for d in candidates)
 
     def _resume(self, tones: list) -> tuple:
         """(TrainState, the folder it came from): the first checkpoint that holds exactly these tones ([TrainingTone]).
@@ -447,6 +455,20 @@ class TrainingRun:
                 failure = error
         raise failure
 
+    def reused_checkpoints(self, trained: list) -> list:
+        """The chunk checkpoints a killed run left in the staging whose every tone this run reuses as that run made it
+        ([Path]): they belong in the bank with those tones. A leftover may hold tones trained again since (trained:
+        this run's names), or no longer in the folder, and is then left out."""
+        from .checkpoint import checkpoint_tones
+
+        reused = {(tone.entry.name, tone.entry.sha256) for tone in self.plan.staged if tone.entry.name not in trained}
+
+        def holds_only_reused(checkpoint: Path) -> bool:
+            held = checkpoint_tones(checkpoint)  # None: unreadable
+            return bool(held) and set(held) <= reused
+
+        return [d for d in self.staging.chunk_checkpoints() if d.name not in self.chunk_ids and holds_only_reused(d)]
+
     def export(self, on_tone=None, pool=None) -> list:
         """Write the bank: the carried tones, the ones staged by this run and by a killed one; returns [ExportedTone].
 
@@ -456,7 +478,6 @@ class TrainingRun:
         each tone's files are written (a progress bar). pool: worker_pool.WorkerPool
         for the figures.
         """
-        from .checkpoint import checkpoint_tones
         from .trainer import choose_device
 
         config = self.config
@@ -470,15 +491,9 @@ class TrainingRun:
             previous = previous_bank(self.bank_dir)
             held = {tone.entry.name: tone for tone in previous.tones} if previous is not None else {}
             exported += [export.carried_tone(self.bank_dir, held[r.name]) for r in self.untrained if r.name in held and r.name not in trained]
-        # This run's chunk checkpoints, and a killed run's where every tone it holds is one reused from that run
-        # as it was (a leftover may hold tones trained again since, or no longer in the folder).
-        reused = {(tone.entry.name, tone.entry.sha256) for tone in self.plan.staged if tone.entry.name not in trained}
-
-        def kept(checkpoint: Path) -> bool:
-            held = checkpoint_tones(checkpoint)
-            return checkpoint.name in self.chunk_ids or bool(held) and set(held) <= reused
-
-        chunk_checkpoints = [d for d in self.staging.chunk_checkpoints() if kept(d)]
+        # This run's chunk checkpoints (and those the other ranks sent), and a killed run's that hold tones reused from it.
+        kept = set(self.chunk_ids) | {d.name for d in self.reused_checkpoints(trained)}
+        chunk_checkpoints = [d for d in self.staging.chunk_checkpoints() if d.name in kept]
 
         def write_checkpoint(directory: Path) -> None:
             if len(chunk_checkpoints) == 1:  # one chunk: the checkpoint is the bank's own, as it always was

@@ -1,11 +1,18 @@
 """torchrun: two CPU processes share the tones out, and rank 0 writes the bank one process would have written."""
 
+import contextlib
+import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+from safetensors.numpy import load_file
 
 from grower.synth.bank import load_bank
 from grower.training.cli import main
@@ -24,13 +31,18 @@ def test_ranks_come_from_torchruns_environment():
             Ranks.from_environment(bad)
 
 
-def torchrun(tmp_path, *args):
-    """grower-train under torchrun with two CPU processes, rendezvous on loopback only."""
+def torchrun_command(*args) -> tuple:
+    """(command, env): grower-train under torchrun with two CPU processes, rendezvous on loopback only."""
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
                "-m", "grower.training.cli", *map(str, args), "--device", "cpu", "--quiet"]
     loopback = {"GLOO_SOCKET_IFNAME": "lo", "MASTER_ADDR": "127.0.0.1"}  # gloo would otherwise pick the host name's interface
-    return subprocess.run(command, capture_output=True, text=True, env={**env, **loopback, "PYTHONUNBUFFERED": "1"}, timeout=600, cwd=tmp_path)
+    return command, {**env, **loopback, "PYTHONUNBUFFERED": "1"}
+
+
+def torchrun(tmp_path, *args):
+    command, env = torchrun_command(*args)
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path)
 
 
 @pytest.fixture
@@ -89,3 +101,54 @@ def test_spectral_training_across_processes_matches_up_to_rounding_and_reruns_ar
     done = torchrun(tmp_path, tones, "--out", tmp_path / "shared", "--steps", "4")
     assert done.returncode == 0, done.stderr[-3000:]
     assert (bank_json.read_bytes(), bank_json.stat().st_mtime_ns) == before
+
+
+def kill_launch(bank: str) -> None:
+    """SIGKILL every process of a torchrun launch writing bank: its ranks run in sessions of their own, and outlive
+    a launcher killed alone."""
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # not a process, or gone
+            continue
+        if b"grower.training.cli" in argv and bank.encode() in argv:
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
+def test_a_killed_launch_resumed_keeps_every_ranks_finished_chunks_in_the_banks_checkpoint(tmp_path, write_tone):
+    # Rank 1 trains t1, then t3 (each a chunk of its own); the launch is killed while t3 trains.
+    for i, (f0, seconds) in enumerate(((196.0, 0.8), (247.0, 0.8), (330.0, 0.8), (392.0, 10.0))):
+        write_tone(f"t{i}", f0, duration_s=seconds)
+    args = (tmp_path / "tones", "--out", tmp_path / "bank", "--max-memory", "1M", "--steps", "3")
+    command, env = torchrun_command(*args)
+    staged = tmp_path / ".bank.run" / "rank-1" / "staged"
+    launch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        # A staged tone's manifest is written once its figure is drawn, as the next chunk is staged: t1's, while t3's waits.
+        while not (staged / "t1.json").exists() and launch.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        kill_launch(str(tmp_path / "bank"))  # the launcher and both ranks, as a lost machine would
+    finally:
+        launch.kill()
+        launch.wait(timeout=60)
+    assert (staged / "t1.json").exists() and (staged / "checkpoints" / "chunk-0000" / "state.json").exists()
+    assert not (staged / "t3.json").exists() and not (tmp_path / "bank").exists(), "the launch got further than t3's staging"
+
+    killed_t1 = load_file(str(staged / "tones" / "t1.safetensors"))
+    # Rank 0 as if killed before it staged anything: the launch still resumes (it used to stop there with
+    # "no checkpoint to resume from", though rank 1 had a finished chunk to reuse).
+    for folder in ("staged", "checkpoint"):
+        shutil.rmtree(tmp_path / ".bank.run" / folder, ignore_errors=True)
+
+    done = torchrun(tmp_path, *args, "--resume")
+    assert done.returncode == 0, done.stderr[-3000:]
+    bank = load_bank(tmp_path / "bank")
+    assert all(np.array_equal(bank.tone("t1").tensors[k], killed_t1[k]) for k in killed_t1)  # reused as the killed launch made it
+    assert [t.entry.name for t in bank.tones] == ["t0", "t1", "t2", "t3"] and all(t.training.steps == 3 for t in bank.tones)
+    # Every tone's state is in the bank's checkpoint: t1's from the killed launch's rank 1 too (it used to stay
+    # behind in rank 1's run folder, and the rank's folder was then removed).
+    folders = sorted((tmp_path / "bank" / "checkpoint").iterdir())
+    assert sorted(t["name"] for p in folders for t in json.loads((p / "state.json").read_text())["tones"]) == ["t0", "t1", "t2", "t3"]
+    assert not (tmp_path / ".bank.run").exists()
