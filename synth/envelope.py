@@ -61,24 +61,47 @@ def smoothed_log(log_amplitude: np.ndarray) -> np.ndarray:
     return total / count
 
 
-def resample_envelope(distribution: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+def partial_places(n_harmonics: int, ratio: np.ndarray, voice_b: np.ndarray, tone_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a voice's partials fall among its tone's: (frequency [V, H], place [V, H]), both in the tone's f0.
+
+    A voice at ratio [V] times the tone's pitch plays partial n (1-based) at
+    ratio n sqrt(1 + voice_b n^2) of the tone's f0 (voice_b [V]: the B it plays with);
+    the tone's own partial k sits at k sqrt(1 + tone_b k^2) (tone_b [V]: the B it was
+    recorded with), so the fractional partial of the tone at that frequency is
+    k = sqrt(2 y^2 / (1 + sqrt(1 + 4 tone_b y^2))), the root of k^2 (1 + tone_b k^2) = y^2.
+    Harmonic (both B 0): n * ratio for both, exactly.
+    """
+    n = np.arange(1, n_harmonics + 1, dtype=np.float64)[None, :]
+    voice_b, tone_b = np.asarray(voice_b, np.float64)[:, None], np.asarray(tone_b, np.float64)[:, None]
+    frequency = n * np.asarray(ratio, np.float64)[:, None] * np.where(voice_b > 0, np.sqrt(1.0 + voice_b * n * n), 1.0)
+    place = np.where(tone_b > 0, np.sqrt(2.0 * frequency * frequency / (1.0 + np.sqrt(1.0 + 4.0 * tone_b * frequency * frequency))), frequency)
+    return frequency, place
+
+
+def resample_envelope(distribution: np.ndarray, ratio: np.ndarray, voice_b: np.ndarray | None = None, tone_b: np.ndarray | None = None) -> np.ndarray:
     """Harmonic amplitudes moved to another pitch with the envelope kept in hertz.
 
-    distribution: [V, H] non-negative, harmonic k + 1's share (or amplitude: the
+    distribution: [V, H] non-negative, partial k + 1's share (or amplitude: the
     function is linear in each row's scale). ratio: [V] played pitch over the tone's
-    pitch, > 0. Returns [V, H]: harmonic n is the envelope (smoothed_log of the row's log
-    amplitudes, floored at LOG_FLOOR) at fractional harmonic n * ratio, interpolated
-    between its neighbours (harmonic 1's value below 1; above H, harmonic H's value
-    falling as (H / (n * ratio)) ** FALL_OFF_POWER), times the row's own fine structure
-    at harmonic n (its log amplitude less its envelope), exponentiated and rescaled to
-    the row's sum. A ratio of 1 returns the row unchanged.
+    pitch, > 0. voice_b, tone_b: [V] the inharmonicity B the voice plays with and the one
+    the row's tone was recorded with (None: 0, harmonic); a stretched tone's partials are
+    read where they sound (partial_places). Returns [V, H]: partial n is the envelope
+    (smoothed_log of the row's log amplitudes, floored at LOG_FLOOR) at the tone's
+    fractional partial where the voice's partial n sounds (n * ratio when harmonic),
+    interpolated between its neighbours (partial 1's value below 1; above the tone's last
+    partial H, H's value falling as frequency ** -FALL_OFF_POWER in hertz), times the row's
+    own fine structure at partial n (its log amplitude less its envelope), exponentiated
+    and rescaled to the row's sum. A ratio of 1 (with voice_b equal to tone_b) returns the row unchanged.
     """
     distribution = np.asarray(distribution, np.float64)
     ratio = np.asarray(ratio, np.float64)
     n_voices, n_harmonics = distribution.shape
+    voice_b = np.zeros(n_voices) if voice_b is None else np.asarray(voice_b, np.float64)
+    tone_b = np.zeros(n_voices) if tone_b is None else np.asarray(tone_b, np.float64)
     if n_harmonics < 2:
         return distribution.copy()
-    x = np.arange(1, n_harmonics + 1)[None, :] * ratio[:, None]  # [V, H] fractional harmonic numbers (1-based)
+    frequency, x = partial_places(n_harmonics, ratio, voice_b, tone_b)  # [V, H] in the tone's f0; fractional partials (1-based)
+    last_hz = n_harmonics * np.where(tone_b > 0, np.sqrt(1.0 + tone_b * n_harmonics**2), 1.0)[:, None]  # the tone's last partial, in its f0
     log_d = np.log(np.maximum(distribution, LOG_FLOOR))
     envelope = smoothed_log(log_d)
     fine = log_d - envelope
@@ -87,26 +110,29 @@ def resample_envelope(distribution: np.ndarray, ratio: np.ndarray) -> np.ndarray
     frac = position - lo
     rows = np.arange(n_voices)[:, None]
     inside = (1.0 - frac) * envelope[rows, lo] + frac * envelope[rows, lo + 1]
-    at = np.where(x > n_harmonics, envelope[:, -1:], inside)
-    resampled = np.exp(at + fine) * (n_harmonics / np.maximum(x, n_harmonics)) ** FALL_OFF_POWER
+    beyond = frequency > last_hz
+    at = np.where(beyond, envelope[:, -1:], inside)
+    resampled = np.exp(at + fine) * (last_hz / np.maximum(frequency, last_hz)) ** FALL_OFF_POWER
     before, after = distribution.sum(axis=1, keepdims=True), resampled.sum(axis=1, keepdims=True)
     resampled = resampled * np.where(after > 0, before / np.maximum(after, 1e-300), 0.0)
-    return np.where((ratio == 1.0)[:, None], distribution, resampled)
+    return np.where(((ratio == 1.0) & (voice_b == tone_b))[:, None], distribution, resampled)
 
 
 def blend_controls(amplitude_a, distribution_a, noise_a, f0_ratio_a, ratio_a,
-                   amplitude_b, distribution_b, noise_b, f0_ratio_b, ratio_b, weight_b):
+                   amplitude_b, distribution_b, noise_b, f0_ratio_b, ratio_b, weight_b,
+                   voice_b=None, tone_b_a=None, tone_b_b=None):
     """Two tones' controls, each resampled to the played pitch, blended with weight_b on the second.
 
     amplitude_*, f0_ratio_*, ratio_*, weight_b: [V]; distribution_*: [V, H]; noise_*: [V, N]
-    learned band magnitudes (in hertz: they are not moved). Per-harmonic amplitudes blend
-    (amplitude * resampled distribution), the amplitude is the blend of the two, the
-    distribution that blend over it; noise and f0_ratio blend linearly.
+    learned band magnitudes (in hertz: they are not moved). voice_b: [V] the B the voice
+    plays with (its first tone's); tone_b_a, tone_b_b: [V] each tone's own (None: 0).
+    Per-harmonic amplitudes blend (amplitude * resampled distribution), the amplitude is
+    the blend of the two, the distribution that blend over it; noise and f0_ratio blend linearly.
     Returns (amplitude [V], distribution [V, H], noise [V, N], f0_ratio [V]).
     """
     w = np.asarray(weight_b, np.float64)
-    amps_a = amplitude_a[:, None] * resample_envelope(distribution_a, ratio_a)
-    amps_b = amplitude_b[:, None] * resample_envelope(distribution_b, ratio_b)
+    amps_a = amplitude_a[:, None] * resample_envelope(distribution_a, ratio_a, voice_b, tone_b_a)
+    amps_b = amplitude_b[:, None] * resample_envelope(distribution_b, ratio_b, voice_b, tone_b_b)
     amplitude = (1.0 - w) * amplitude_a + w * amplitude_b
     distribution = ((1.0 - w)[:, None] * amps_a + w[:, None] * amps_b) / np.maximum(amplitude, 1e-12)[:, None]
     noise = (1.0 - w)[:, None] * noise_a + w[:, None] * noise_b

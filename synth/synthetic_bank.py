@@ -117,22 +117,25 @@ def benchmark_bank(directory: Path, n_tones: int = 12) -> Bank:
     return make_bank(directory, tones, amplitude=0.2, sustain_s=(0.3, 0.5), band_limited=False, velocity_timbre=True)
 
 
-def formant_bank(directory: Path, tones: list, n_harmonics: int = 64, formant_width_hz: float = 150.0) -> Bank:
+def formant_bank(directory: Path, tones: list, n_harmonics: int = 64, formant_width_hz: float = 150.0, inharmonicity: float = 0.0) -> Bank:
     """Write a bank of steady tones that are each one formant into directory (created) and load it.
 
     tones: [(name, f0_hz, formant_hz)]. Each tone's harmonic distribution is a Gaussian
     formant_width_hz wide (in hertz) centred on formant_hz, over a floor 60 dB below its
     peak; no noise. A spectrum that moves when its harmonics move with the pitch, and
-    stays when its envelope is kept in hertz (envelope transposition).
+    stays when its envelope is kept in hertz (envelope transposition). inharmonicity:
+    every tone's B; its partials, and so the formant's place among them, are stretched.
     """
     items = []
     for name, f0_hz, formant_hz in tones:
         arrays, n_frames = tone_arrays(f0_hz, 2.0, 0.0, n_harmonics)
-        hz = f0_hz * np.arange(1, n_harmonics + 1)
+        k = np.arange(1, n_harmonics + 1)
+        hz = f0_hz * k * np.sqrt(1.0 + inharmonicity * k * k)
         shape = np.exp(-0.5 * ((hz - formant_hz) / formant_width_hz) ** 2) + 1e-3
         arrays["controls.harmonic_distribution"] = np.tile(shape / shape.sum(), (n_frames, 1)).astype(np.float32)
         entry = ToneEntry(name=name, source_file=f"{name}.wav", sha256="0" * 64, f0_hz=f0_hz, midi_note=0, cents_offset=0.0,
-                          duration_s=2.0, sustain_start_s=0.2, sustain_end_s=1.7, n_frames=n_frames, file=f"tones/{name}.safetensors")
+                          duration_s=2.0, sustain_start_s=0.2, sustain_end_s=1.7, n_frames=n_frames, file=f"tones/{name}.safetensors",
+                          inharmonicity=inharmonicity)
         items.append((entry, arrays))
     write_bank(directory, BankHeader(sample_rate=SAMPLE_RATE, hop_size=HOP_SIZE, n_harmonics=n_harmonics, n_noise_bands=64), items)
     return load_bank(directory)

@@ -244,12 +244,16 @@ def _exp_row(x, n, out, w):  # pragma: no cover - compiled
 
 
 @njit(cache=True, fastmath=True)
-def _resample_row(d, ratio, out, w):  # pragma: no cover - compiled
-    """out = envelope.resample_envelope(d[None], [ratio])[0] (to 1e-6); d, out: [H] distinct arrays; w: Scratch."""
+def _resample_row(d, ratio, out, w, voice_b, tone_b):  # pragma: no cover - compiled
+    """out = envelope.resample_envelope(d[None], [ratio], [voice_b], [tone_b])[0] (to 1e-6); d, out: [H] distinct arrays;
+    w: Scratch. voice_b, tone_b: the B the voice plays with and the row's tone's (both 0: harmonic, the fast path)."""
     n = d.shape[0]
-    if ratio == 1.0 or n == 1:
+    if (ratio == 1.0 and voice_b == tone_b) or n == 1:
         for h in range(n):
             out[h] = d[h]
+        return
+    if voice_b != 0.0 or tone_b != 0.0:
+        _resample_stretched_row(d, ratio, out, w, voice_b, tone_b)
         return
     total = 0.0
     for h in range(n):
@@ -292,7 +296,55 @@ def _resample_row(d, ratio, out, w):  # pragma: no cover - compiled
 
 
 @njit(cache=True, fastmath=True)
-def envelope_controls(slots, t_s, tone, held, off_time_s, pitch_hz, tone_f0_hz, morph, tab, work,
+def _resample_stretched_row(d, ratio, out, w, voice_b, tone_b):  # pragma: no cover - compiled
+    """_resample_row where a partial's place is not n * ratio: envelope.partial_places, one square root or three a partial."""
+    n = d.shape[0]
+    total = 0.0
+    for h in range(n):
+        total += d[h]
+    log_d, envelope = w.log_d, w.envelope
+    _log_floor_row(d, log_d, w)
+    envelope[0] = 0.5 * (log_d[0] + log_d[1])  # envelope.smoothed_log
+    for h in range(1, n - 1):
+        envelope[h] = (log_d[h - 1] + log_d[h] + log_d[h + 1]) * (1.0 / 3.0)
+    envelope[n - 1] = 0.5 * (log_d[n - 2] + log_d[n - 1])
+    last_hz = n * math.sqrt(1.0 + tone_b * n * n) if tone_b > 0.0 else float(n)  # the tone's last partial, in its f0
+    top = n - 1.0
+    inside = 0  # the partials up to the tone's last: frequencies rise with n, so they come first
+    for h in range(n):
+        m = h + 1.0
+        y = ratio * m * math.sqrt(1.0 + voice_b * m * m) if voice_b > 0.0 else ratio * m
+        w.exponent[h] = y  # the partial's frequency in the tone's f0, kept for the fall-off
+        if y <= last_hz:
+            inside = h + 1
+        k = math.sqrt(2.0 * y * y / (1.0 + math.sqrt(1.0 + 4.0 * tone_b * y * y))) if tone_b > 0.0 else y
+        p = min(max(k - 1.0, 0.0), top)
+        lo = min(int(p), n - 2)
+        w.index[h] = lo
+        w.frac[h] = p - lo
+    for h in range(inside):
+        lo = w.index[h]
+        out[h] = envelope[lo] + w.frac[h] * (envelope[lo + 1] - envelope[lo]) + (log_d[h] - envelope[h])
+    last = envelope[n - 1]
+    for h in range(inside, n):
+        out[h] = last + (log_d[h] - envelope[h])
+    for h in range(inside, n):  # the fall-off, in frac: past the last partial it holds no place
+        q = last_hz / w.exponent[h]
+        q2 = q * q
+        w.frac[h] = q2 * q2  # FALL_OFF_POWER: 4
+    _exp_row(out, n, out, w)
+    for h in range(inside, n):
+        out[h] *= w.frac[h]
+    after = 0.0
+    for h in range(n):
+        after += out[h]
+    scale = total / after if after > 0.0 else 0.0
+    for h in range(n):
+        out[h] *= scale
+
+
+@njit(cache=True, fastmath=True)
+def envelope_controls(slots, t_s, tone, held, off_time_s, pitch_hz, tone_f0_hz, inharmonicity, morph, tab, work,
                       amplitude, distribution, noise, f0_ratio, finished):  # pragma: no cover - compiled
     """Voices' controls with the envelope kept in hertz and neighbouring tones morphed, in place.
 
@@ -301,8 +353,10 @@ def envelope_controls(slots, t_s, tone, held, off_time_s, pitch_hz, tone_f0_hz, 
     morph: voice_slots.Morph (tone_b, weight_b, released_from_b per slot); work: Scratch. A slot
     with weight_b > 0 and a second tone also takes that tone's controls at its own
     position (voice_controls with tone_b and released_from_b); each tone's
-    distribution is resampled at pitch_hz / its f0 (tone_f0_hz [T] Hz) and the two
-    blended (envelope.blend_controls); it has finished when each part with weight has.
+    distribution is resampled at pitch_hz / its f0 (tone_f0_hz [T] Hz), its partials read
+    where they sound: the slot's at its B (inharmonicity [S], fixed at its note-on), each
+    tone's at its own (tab.inharmonicity), and the two blended (envelope.blend_controls);
+    it has finished when each part with weight has.
     A slot with one tone is resampled alone (envelope.resample_envelope), skipped at a
     ratio of 1.
     """
@@ -339,8 +393,8 @@ def envelope_controls(slots, t_s, tone, held, off_time_s, pitch_hz, tone_f0_hz, 
         ratio_a = pitch_hz[v] / tone_f0_hz[tone[v]]
         if j < m and which[j] == i:
             w = weight_b[v]
-            _resample_row(distribution[i], ratio_a, row_a, work)
-            _resample_row(distribution_b[j], pitch_hz[v] / tone_f0_hz[tone_b[v]], row_b, work)
+            _resample_row(distribution[i], ratio_a, row_a, work, inharmonicity[v], tab.inharmonicity[tone[v]])
+            _resample_row(distribution_b[j], pitch_hz[v] / tone_f0_hz[tone_b[v]], row_b, work, inharmonicity[v], tab.inharmonicity[tone_b[v]])
             amp_a, amp_b = amplitude[i], amplitude_b[j]
             blended = amp_a * (1.0 - w) + amp_b * w
             scale = 1.0 / max(blended, _TINY)
@@ -352,8 +406,8 @@ def envelope_controls(slots, t_s, tone, held, off_time_s, pitch_hz, tone_f0_hz, 
             f0_ratio[i] = (1.0 - w) * f0_ratio[i] + w * f0_ratio_b[j]
             finished[i] = (finished[i] or w >= 1.0) and finished_b[j]
             j += 1
-        elif ratio_a != 1.0:
-            _resample_row(distribution[i], ratio_a, row_a, work)
+        elif ratio_a != 1.0 or inharmonicity[v] != tab.inharmonicity[tone[v]]:
+            _resample_row(distribution[i], ratio_a, row_a, work, inharmonicity[v], tab.inharmonicity[tone[v]])
             for h in range(n_harmonics):
                 distribution[i, h] = row_a[h]
 
@@ -471,7 +525,8 @@ def advance_voices(slots, period, sample_rate, tab, tone_f0_hz, n_harmonics,
     f0_ratio = np.empty(n)
     voice_controls(slots, t_end_s, tone, held, off_time_s, released_from, tab, amplitude, distribution, noise, f0_ratio, silent_out)
     if envelope:
-        envelope_controls(slots, t_end_s, tone, held, off_time_s, pitch_hz, tone_f0_hz, morph, tab, work, amplitude, distribution, noise, f0_ratio, silent_out)
+        envelope_controls(slots, t_end_s, tone, held, off_time_s, pitch_hz, tone_f0_hz, inharmonicity, morph, tab, work, amplitude, distribution, noise,
+                          f0_ratio, silent_out)
     stage_now = np.empty(n)
     advance_glides(slots, tone, voice_stage, tone_stage, global_stage, glide_s, period_s, stage, glide_from, glide_to, glide_elapsed_s, glide_time_s, stage_now)
     freq_hz = np.empty(n)

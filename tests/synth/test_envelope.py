@@ -21,10 +21,10 @@ from .test_voices import random_bank
 RATIOS = (1.0, 0.5, 2.0, 0.731, 1.37, 3.1, 0.26, 1.0 + 1e-9, 7.9)
 
 
-def resampled_by_kernel(distribution, ratio):
+def resampled_by_kernel(distribution, ratio, voice_b=0.0, tone_b=0.0):
     n = distribution.shape[-1]
     out = np.empty(n)
-    _resample_row(np.ascontiguousarray(distribution, np.float64), float(ratio), out, scratch(n))
+    _resample_row(np.ascontiguousarray(distribution, np.float64), float(ratio), out, scratch(n), float(voice_b), float(tone_b))
     return out
 
 
@@ -52,6 +52,40 @@ def test_the_resampling_kernel_equals_the_envelope_definition(ratio):
     np.testing.assert_allclose(got.sum(axis=1), distribution.sum(axis=1), rtol=1e-12)  # the level stays the tone's
     if ratio == 1.0:
         np.testing.assert_array_equal(got, distribution)
+
+
+@pytest.mark.parametrize("ratio", RATIOS)
+@pytest.mark.parametrize("voice_b, tone_b", [(2.5e-4, 2.5e-4), (1e-3, 0.0), (0.0, 5e-4), (3e-4, 1e-4)])
+def test_the_resampling_kernel_equals_the_definition_for_stretched_partials(ratio, voice_b, tone_b):
+    rng = np.random.default_rng(5)
+    distribution = rng.uniform(0, 1, (3, 64)) ** 3
+    distribution[1, 30:] = 0.0
+    distribution /= distribution.sum(axis=1, keepdims=True)
+    expected = resample_envelope(distribution, np.full(3, ratio), np.full(3, voice_b), np.full(3, tone_b))
+    got = np.stack([resampled_by_kernel(row, ratio, voice_b, tone_b) for row in distribution])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-15)
+    np.testing.assert_allclose(got.sum(axis=1), distribution.sum(axis=1), rtol=1e-12)
+    if ratio == 1.0 and voice_b == tone_b:
+        np.testing.assert_array_equal(got, distribution)
+
+
+def test_a_stretched_tones_formant_stays_at_its_frequency_in_hertz():
+    # A piano-like B: the tone's partial 30 sounds at 30 sqrt(1 + 30^2 B) = 41.35 f0. An octave up, the voice's
+    # partial 18 sounds there (2 x 18 sqrt(1 + 18^2 B) = 41.4 f0); read as harmonics, partial 15 (2 x 15 = 30) would
+    # have taken the formant, 13 % below it in hertz.
+    b = 1e-3
+    d = formant(64, 30.0)
+    moved = resample_envelope(d, np.array([2.0]), np.array([b]), np.array([b]))[0]
+    assert np.argmax(moved) + 1 == 18
+    assert resampled_by_kernel(d[0], 2.0, b, b).argmax() + 1 == 18
+    assert np.argmax(resample_envelope(d, np.array([2.0]))[0]) + 1 == 15  # as harmonics
+
+
+def test_a_harmonic_row_resamples_as_before_bit_for_bit_with_zero_b():
+    rng = np.random.default_rng(8)
+    d = rng.uniform(0, 1, (2, 32))
+    for ratio in RATIOS:
+        np.testing.assert_array_equal(resample_envelope(d, np.full(2, ratio), np.zeros(2), np.zeros(2)), resample_envelope(d, np.full(2, ratio)))
 
 
 def formant(n_harmonics, centre, width=1.5):
@@ -111,10 +145,13 @@ def test_morph_pair_weights_by_log_pitch_and_is_exact_at_a_trained_pitch():
     assert morph_weight(110.0, 220.0, 500.0) == 1.0 and morph_weight(110.0, 220.0, 50.0) == 0.0
 
 
-def test_envelope_controls_equal_both_tones_resampled_and_blended(tmp_path):
+@pytest.mark.parametrize("stretched", [False, True], ids=["harmonic", "stretched"])
+def test_envelope_controls_equal_both_tones_resampled_and_blended(tmp_path, stretched):
     """Held, one-shot and released voices, with and without a second tone, against
-    controls_at of each tone and envelope.blend_controls."""
+    controls_at of each tone and envelope.blend_controls; stretched: tones and voices with their own B."""
     table = ToneTable(random_bank(tmp_path))  # 8 harmonics, 5 bands; tones at 200, 300, 400 Hz
+    tone_stretch = np.array([4e-4, 0.0, 1e-3]) if stretched else np.zeros(3)
+    arrays = table.arrays._replace(inharmonicity=tone_stretch)
     rng = np.random.default_rng(11)
     n_slots, h, n_bands = 40, 8, 5
     tone = rng.integers(0, 3, n_slots)
@@ -138,9 +175,12 @@ def test_envelope_controls_equal_both_tones_resampled_and_blended(tmp_path):
     n = slots.size
     out = FrameControls(np.empty(n), np.empty((n, h)), np.empty((n, n_bands)), np.empty(n))
     finished = np.empty(n, bool)
-    voice_controls(slots, t_s[slots], tone, held, off_time_s, released_a, table.arrays, *out, finished)
-    envelope_controls(slots, t_s[slots], tone, held, off_time_s, pitch_hz, table.f0_hz, Morph(tone_b, weight_b, released_b), table.arrays, scratch(h),
-                      *out, finished)
+    voice_stretch = tone_stretch[tone]  # each voice plays with its first tone's B
+    if stretched:
+        voice_stretch[[0, 1, 2, 4]] = [0.0, 2e-4, 1e-3, 0.0]  # a bend that moved a voice onto another tone keeps the B it started with
+    voice_controls(slots, t_s[slots], tone, held, off_time_s, released_a, arrays, *out, finished)
+    envelope_controls(slots, t_s[slots], tone, held, off_time_s, pitch_hz, table.f0_hz, voice_stretch, Morph(tone_b, weight_b, released_b), arrays,
+                      scratch(h), *out, finished)
 
     def rows(x):
         return FrameControls(*(y[slots] for y in x))
@@ -150,7 +190,8 @@ def test_envelope_controls_equal_both_tones_resampled_and_blended(tmp_path):
     two = (weight_b[slots] > 0) & (tone_b[slots] != tone[slots])
     w = np.where(two, weight_b[slots], 0.0)
     expected = blend_controls(a.amplitude, a.distribution, a.noise, a.f0_ratio, pitch_hz[slots] / table.f0_hz[tone[slots]],
-                              b.amplitude, b.distribution, b.noise, b.f0_ratio, pitch_hz[slots] / table.f0_hz[tone_b[slots]], w)
+                              b.amplitude, b.distribution, b.noise, b.f0_ratio, pitch_hz[slots] / table.f0_hz[tone_b[slots]], w,
+                              voice_stretch[slots], tone_stretch[tone[slots]], tone_stretch[tone_b[slots]])
     for got, want in zip(out, expected):
         np.testing.assert_allclose(got, want, rtol=5e-5, atol=1e-12)  # the one-shot decay: exp_negative's 3e-5
     np.testing.assert_array_equal(finished, np.where(two, (finished_a | (w >= 1)) & finished_b, finished_a))
@@ -189,6 +230,19 @@ def test_envelope_transposition_keeps_a_formant_where_harmonics_transposition_mo
     for pitch_hz in (400.0, 300.0, 100.0):  # the formant in hertz, at the harmonic nearest 1200 Hz
         assert abs(loudest_harmonic_hz(played(bank, 0, pitch_hz, "envelope"), pitch_hz) - 1200.0) <= pitch_hz / 2
     assert loudest_harmonic_hz(played(bank, 0, 400.0, "harmonics"), 400.0) == 2400.0  # harmonic 6, moved with the pitch
+
+
+def test_a_stretched_tone_transposed_keeps_its_formant_in_hertz_through_the_renderer(tmp_path):
+    # B = 1e-3 at 100 Hz: the formant at 4135 Hz is the tone's partial 30. At 200 Hz the voice's partial 18 sounds
+    # there; read as harmonics the formant would land on partial 15, at 3320 Hz.
+    b = 1e-3
+    formant_hz = 100.0 * 30 * math.sqrt(1 + b * 30**2)
+    bank = formant_bank(tmp_path / "bank", [("string", 100.0, formant_hz)], inharmonicity=b)
+    audio = played(bank, 0, 200.0, "envelope")
+    spectrum = np.abs(np.fft.rfft(audio * np.hanning(audio.size)))
+    loudest_hz = np.fft.rfftfreq(audio.size, 1 / SR)[np.argmax(spectrum)]
+    partial_18_hz = 200.0 * 18 * math.sqrt(1 + b * 18**2)
+    assert abs(loudest_hz - partial_18_hz) < 10.0, (loudest_hz, partial_18_hz, formant_hz)
 
 
 def test_harmonics_mode_plays_the_voices_tone_alone(tmp_path):
