@@ -231,7 +231,8 @@ def _complex_product(a, b):
     in the last bit), so a batch's noise, and the gradients through it,
     depended on the thread count: the trainer's thread cap (training.cpu_share)
     changed which tones trained to what. Real products and sums round the same
-    in both loops; the multiplications by 1j below are exact.
+    in both loops; the multiplications by 1j below are exact. a, b: complex arrays
+    (xp.real and xp.imag of a real torch tensor raise).
     """
     xp = array_namespace(a, b)
     a_re, a_im, b_re, b_im = xp.real(a), xp.imag(a), xp.real(b), xp.imag(b)

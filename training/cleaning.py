@@ -36,6 +36,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .blas import one_blas_thread
 from .config import CLEAN_CHOICES
 from .segment import reverberant_tail
 
@@ -159,12 +160,17 @@ def clean(audio: np.ndarray, sample_rate: int, mode: str = "auto") -> tuple[np.n
 
     mode "off" returns audio as it is; "auto" removes hum, then the noise
     floor, then the reverberant tail, each only where it is found. Nothing
-    found: audio itself comes back, untouched.
+    found: audio itself comes back, untouched. On one BLAS thread (training.blas).
     """
     if mode not in CLEAN_CHOICES:
         raise ValueError(f"clean must be one of {', '.join(CLEAN_CHOICES)}, not {mode!r}")
     if mode == "off":
         return audio, Cleaning(mode="off")
+    with one_blas_thread():
+        return _clean(audio, sample_rate, mode)
+
+
+def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, Cleaning]:
     out = np.asarray(audio, np.float64)
     mains_hz, lines_hz, hum_dbfs = find_hum(out, sample_rate)
     if lines_hz:

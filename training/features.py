@@ -20,14 +20,12 @@ compile_lock.install()  # librosa's gufuncs load from numba's cache as it is imp
 
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
-from threadpoolctl import ThreadpoolController  # noqa: E402
 
+from .blas import one_blas_thread
 from .config import FeatureConfig
 from .inharmonicity import MAX_PITCH_WOBBLE_CENTS, estimate_inharmonicity
 from .segment import segment, sound_span
 from .tone_file import ToneFileError
-
-_blas = ThreadpoolController()  # the BLAS libraries loaded (numpy's OpenBLAS), found once
 
 ACTIVE_RANGE_DB = 30.0  # frames this close to the loudest are "sounding"
 
@@ -82,6 +80,12 @@ def trim_notice(features: ToneFeatures, path) -> str | None:
 
 
 def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_bands: int, interrupt=None) -> ToneFeatures:
+    """All features of one tone, on one BLAS thread (training.blas: they must not depend on the machine); see _analyse."""
+    with one_blas_thread():
+        return _analyse(audio, config, n_harmonics, n_noise_bands, interrupt)
+
+
+def _analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_bands: int, interrupt=None) -> ToneFeatures:
     """All features of one tone. audio: [n_samples] float32 at config.sample_rate.
 
     Leading and trailing silence are trimmed first (segment.sound_span; the
@@ -113,11 +117,7 @@ def analyse(audio: np.ndarray, config: FeatureConfig, n_harmonics: int, n_noise_
     spectrum = np.abs(librosa.stft(audio, n_fft=n_fft, hop_length=hop, window=window, center=True)).T  # [n_frames, n_bins]
     loudness_db = a_weighted_loudness_db(spectrum, sr, n_fft, window)
     check()
-    # One BLAS thread: OpenBLAS's sums round by how it splits the mel projection between threads (MFCCs
-    # moved by 3e-6), and a tone's features, so its training, must not depend on the machine's core count,
-    # OMP_NUM_THREADS, or which process analysed it. The projection is small; one thread costs nothing here.
-    with _blas.limit(limits=1, user_api="blas"):
-        mfcc = librosa.feature.mfcc(y=audio, sr=sr, n_mfcc=config.n_mfcc, n_fft=1024, hop_length=hop, n_mels=128, center=True).T
+    mfcc = librosa.feature.mfcc(y=audio, sr=sr, n_mfcc=config.n_mfcc, n_fft=1024, hop_length=hop, n_mels=128, center=True).T
     check()
 
     active = loudness_db >= loudness_db.max() - ACTIVE_RANGE_DB

@@ -434,9 +434,13 @@ class TrainingRun:
             self.plan = Plan(carried=self.plan.carried + extra, to_train=self.plan.to_train, up_to_date=False, staged=self.plan.staged)
 
     def resumable(self) -> bool:
-        """Something --resume can continue from here: tones a killed run staged, or a checkpoint (the run's or the bank's)."""
+        """Something --resume can continue from here: tones a killed run staged, or a checkpoint (the run's or the
+        bank's) that holds one of the tones to train, as they are now."""
+        from .checkpoint import checkpoint_tones
+
+        wanted = {(record.name, record.sha256) for record in self.plan.to_train}
         candidates = [self.run_checkpoint_dir, self.checkpoint_dir, *self.checkpoint_dir.glob("chunk-*")]
-        return bool(self.plan.staged) or any((d / "state.json").exists() for d in candidates)
+        return bool(self.plan.staged) or any(wanted & set(checkpoint_tones(d) or ()) for d in candidates)
 
     def _resume(self, tones: list) -> tuple:
         """(TrainState, the folder it came from): the first checkpoint that holds exactly these tones ([TrainingTone]).

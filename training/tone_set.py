@@ -85,8 +85,14 @@ class _Magnitude(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
         spec, magnitude = ctx.saved_tensors
-        scale = torch.where(magnitude > 0, grad / magnitude, torch.zeros_like(grad))  # d|z| at 0: 0, as torch's sgn
+        # grad z / |z|. Below 1e-30 (-600 dB) |z| is taken as 1e-30, so a subnormal bin cannot overflow the
+        # scale (its gradient shrinks instead); at 0 the gradient is 0, as torch's sgn. A where() or taking
+        # |z| again in here cost up to a third of the step.
+        scale = grad / magnitude.clamp(min=_TINY_MAGNITUDE)
         return torch.view_as_complex(torch.view_as_real(spec) * scale.unsqueeze(-1))
+
+
+_TINY_MAGNITUDE = 1e-30
 
 
 def prepare_tone(name: str, sha256: str, audio: np.ndarray, features: ToneFeatures, config: GrowerConfig) -> TrainingTone:

@@ -199,14 +199,16 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
 
     bar = None
     state.setup_s = time.perf_counter() - entered
+    warm_began = spectral_began = None  # when each phase of this call began, for its time (a Ctrl-C's too)
     try:
         if not state.warm_started:
-            started = time.perf_counter()
+            warm_began = time.perf_counter()
             with progress_bar(config.train.warm_start_steps, "warm start", "step", progress) as warm_bar:
                 warm_start(state, tones, config, interrupt, on_step=warm_step)
-            state.warm_start_s = time.perf_counter() - started
         bar = progress_bar(config.train.max_steps, "training", "step", progress, initial=state.step)
-        spectral_started = time.perf_counter()
+        spectral_began = time.perf_counter()
+        if warm_began is not None:
+            state.warm_start_s = spectral_began - warm_began
         while state.step < config.train.max_steps and bool(state.active.any()):
             if interrupt is not None:
                 interrupt.check()
@@ -243,12 +245,16 @@ def train(tones: list, config: GrowerConfig, run: RunConfig, state: TrainState |
                 checkpoint(state)
                 last_checkpoint = time.monotonic()
         state.stop_reason = "converged" if not bool(state.active.any()) else "step cap reached"
-        state.spectral_s = time.perf_counter() - spectral_started
     except KeyboardInterrupt:
         if interrupt is not None and getattr(interrupt, "forced", False):
             raise  # the second Ctrl-C: quit now, nothing is saved
         state.stop_reason = "interrupted"
     finally:
+        ended = time.perf_counter()
+        if spectral_began is not None:
+            state.spectral_s = ended - spectral_began
+        elif warm_began is not None:  # stopped in the warm start
+            state.warm_start_s = ended - warm_began
         thread_cap.restore()
         if bar is not None:
             bar.close()

@@ -118,6 +118,7 @@ def test_a_held_sustained_note_keeps_its_recordings_level_without_loop_modulatio
     # settling there (the clarinet 1.9 dB low at 0.2 s and 0.6 dB at 0.6 s, its attack ending at 0.55 s),
     # where the warm start alone and the default 120 steps hold it within 0.2 dB from 0.1 s on.
     start_s = max(0.5, entry.attack_end_s + 0.25)
+    assert start_s < HOLD_S - 1.0, f"{name}'s learned attack ends at {entry.attack_end_s:.2f} s, too late to measure a sustain"
     recording, recorded_sustain = recordings[name], (start_s, HOLD_S - 0.1)
     # The level's range over the 30 s is the recording's own, within 1 dB ...
     ptp = held_note.peak_to_peak_db(audio, OUT_SR, start_s, 30.0)
