@@ -161,7 +161,8 @@ def precision_table(tones_dir: Path, device: str) -> None:
     base = next((r["seconds"] for a, c, r in rows if (a, c) == ("off", "off") and "error" not in r), None)
     print(f"\nwhole grower-train CLI on {device}, {tones_dir.name} (cold feature cache, with the report), --amp x --compile:")
     # The training phase's parts (bank.json's run section): load = the tones' tensors and target STFTs; setup = the
-    # device's start and the state moved there; stage = reconstruction, each tone's export arrays and the checkpoint.
+    # state moved to the device (CUDA itself starts before, for --max-memory); stage = reconstruction, each tone's
+    # export arrays and the checkpoint.
     print(f"{'amp':6s}{'compile':>8s}{'wall s':>9s}{'vs off/off':>11s}{'features s':>11s}{'train s':>9s}{'load':>7s}{'setup':>7s}{'warm':>7s}"
           f"{'spectral':>9s}{'stage':>7s}{'steps':>7s}{'LSD dB':>8s}{'RSS MB':>8s}")
     for amp, compile_, r in rows:

@@ -252,9 +252,6 @@ def _resample_row(d, ratio, out, w, voice_b, tone_b):  # pragma: no cover - comp
         for h in range(n):
             out[h] = d[h]
         return
-    if voice_b != 0.0 or tone_b != 0.0:
-        _resample_stretched_row(d, ratio, out, w, voice_b, tone_b)
-        return
     total = 0.0
     for h in range(n):
         total += d[h]
@@ -264,19 +261,13 @@ def _resample_row(d, ratio, out, w, voice_b, tone_b):  # pragma: no cover - comp
     for h in range(1, n - 1):
         envelope[h] = (log_d[h - 1] + log_d[h] + log_d[h + 1]) * (1.0 / 3.0)
     envelope[n - 1] = 0.5 * (log_d[n - 2] + log_d[n - 1])
-    # Harmonics 1 .. inside read the envelope; those past it lie above its last harmonic.
-    inside = n if ratio <= 1.0 else min(int(n / ratio), n)
-    while inside > 0 and inside * ratio > n:  # rounding: the definition decides
-        inside -= 1
-    while inside < n and (inside + 1) * ratio <= n:
-        inside += 1
-    top = n - 1.0
-    for h in range(inside):  # where each harmonic reads: apart from the gather below, so both vectorise
-        p = min(max((h + 1) * ratio - 1.0, 0.0), top)
-        lo = min(int(p), n - 2)
-        w.index[h] = lo
-        w.frac[h] = p - lo
-    for h in range(inside):  # the envelope at each harmonic's place, and the harmonic's own fine structure
+    # Partials 1 .. inside read the envelope at w.index + w.frac; those past it lie above the tone's last
+    # partial (last_hz, in the tone's f0) and keep their frequency in w.exponent for the fall-off.
+    if voice_b != 0.0 or tone_b != 0.0:
+        inside, last_hz = _stretched_places(ratio, n, w, voice_b, tone_b)
+    else:
+        inside, last_hz = _harmonic_places(ratio, n, w), float(n)
+    for h in range(inside):  # the envelope at each partial's place, and the partial's own fine structure
         lo = w.index[h]
         out[h] = envelope[lo] + w.frac[h] * (envelope[lo + 1] - envelope[lo]) + (log_d[h] - envelope[h])
     last = envelope[n - 1]
@@ -284,7 +275,7 @@ def _resample_row(d, ratio, out, w, voice_b, tone_b):  # pragma: no cover - comp
         out[h] = last + (log_d[h] - envelope[h])
     _exp_row(out, n, out, w)
     for h in range(inside, n):
-        q = n / ((h + 1) * ratio)
+        q = last_hz / w.exponent[h]
         q2 = q * q
         out[h] *= q2 * q2  # FALL_OFF_POWER: 4
     after = 0.0
@@ -295,26 +286,36 @@ def _resample_row(d, ratio, out, w, voice_b, tone_b):  # pragma: no cover - comp
         out[h] *= scale
 
 
-@njit(cache=True, fastmath=True)
-def _resample_stretched_row(d, ratio, out, w, voice_b, tone_b):  # pragma: no cover - compiled
-    """_resample_row where a partial's place is not n * ratio: envelope.partial_places, one square root or three a partial."""
-    n = d.shape[0]
-    total = 0.0
-    for h in range(n):
-        total += d[h]
-    log_d, envelope = w.log_d, w.envelope
-    _log_floor_row(d, log_d, w)
-    envelope[0] = 0.5 * (log_d[0] + log_d[1])  # envelope.smoothed_log
-    for h in range(1, n - 1):
-        envelope[h] = (log_d[h - 1] + log_d[h] + log_d[h + 1]) * (1.0 / 3.0)
-    envelope[n - 1] = 0.5 * (log_d[n - 2] + log_d[n - 1])
+@njit(cache=True, fastmath=True, inline="always")
+def _harmonic_places(ratio, n, w):  # pragma: no cover - compiled
+    """_resample_row's places for harmonic partials (n * ratio); returns inside."""
+    inside = n if ratio <= 1.0 else min(int(n / ratio), n)
+    while inside > 0 and inside * ratio > n:  # rounding: the definition decides
+        inside -= 1
+    while inside < n and (inside + 1) * ratio <= n:
+        inside += 1
+    top = n - 1.0
+    for h in range(inside):  # where each harmonic reads: apart from the gather, so both vectorise
+        p = min(max((h + 1) * ratio - 1.0, 0.0), top)
+        lo = min(int(p), n - 2)
+        w.index[h] = lo
+        w.frac[h] = p - lo
+    for h in range(inside, n):
+        w.exponent[h] = (h + 1) * ratio
+    return inside
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _stretched_places(ratio, n, w, voice_b, tone_b):  # pragma: no cover - compiled
+    """_resample_row's places where a partial's is not n * ratio (envelope.partial_places: one square root or
+    three a partial); returns (inside, last_hz)."""
     last_hz = n * math.sqrt(1.0 + tone_b * n * n) if tone_b > 0.0 else float(n)  # the tone's last partial, in its f0
     top = n - 1.0
     inside = 0  # the partials up to the tone's last: frequencies rise with n, so they come first
     for h in range(n):
         m = h + 1.0
         y = ratio * m * math.sqrt(1.0 + voice_b * m * m) if voice_b > 0.0 else ratio * m
-        w.exponent[h] = y  # the partial's frequency in the tone's f0, kept for the fall-off
+        w.exponent[h] = y  # the partial's frequency in the tone's f0
         if y <= last_hz:
             inside = h + 1
         k = math.sqrt(2.0 * y * y / (1.0 + math.sqrt(1.0 + 4.0 * tone_b * y * y))) if tone_b > 0.0 else y
@@ -322,25 +323,7 @@ def _resample_stretched_row(d, ratio, out, w, voice_b, tone_b):  # pragma: no co
         lo = min(int(p), n - 2)
         w.index[h] = lo
         w.frac[h] = p - lo
-    for h in range(inside):
-        lo = w.index[h]
-        out[h] = envelope[lo] + w.frac[h] * (envelope[lo + 1] - envelope[lo]) + (log_d[h] - envelope[h])
-    last = envelope[n - 1]
-    for h in range(inside, n):
-        out[h] = last + (log_d[h] - envelope[h])
-    for h in range(inside, n):  # the fall-off, in frac: past the last partial it holds no place
-        q = last_hz / w.exponent[h]
-        q2 = q * q
-        w.frac[h] = q2 * q2  # FALL_OFF_POWER: 4
-    _exp_row(out, n, out, w)
-    for h in range(inside, n):
-        out[h] *= w.frac[h]
-    after = 0.0
-    for h in range(n):
-        after += out[h]
-    scale = total / after if after > 0.0 else 0.0
-    for h in range(n):
-        out[h] *= scale
+    return inside, last_hz
 
 
 @njit(cache=True, fastmath=True)

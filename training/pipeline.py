@@ -439,8 +439,12 @@ class TrainingRun:
         from .checkpoint import checkpoint_tones
 
         wanted = {(record.name, record.sha256) for record in self.plan.to_train}
-        candidates = [self.run_checkpoint_dir, self.checkpoint_dir, *self.checkpoint_dir.glob("chunk-*")]
-        return bool(self.plan.staged) or any(wanted & set(checkpoint_tones(d) or ()) for d in candidates)
+        return bool(self.plan.staged) or any(wanted & set(checkpoint_tones(d) or ()) for d in self._resume_candidates())
+
+    def _resume_candidates(self) -> list:
+        """The checkpoint folders --resume looks in, in order: the run's periodic one (a killed run's, the newer),
+        the bank's, then each chunk's in the bank (a bank trained in chunks)."""
+        return [self.run_checkpoint_dir, self.checkpoint_dir] + sorted(self.checkpoint_dir.glob("chunk-*"))
 
     def _resume(self, tones: list) -> tuple:
         """(TrainState, the folder it came from): the first checkpoint that holds exactly these tones ([TrainingTone]).
@@ -450,8 +454,7 @@ class TrainingRun:
         """
         from .checkpoint import CheckpointError, load_checkpoint
 
-        candidates = [self.run_checkpoint_dir, self.checkpoint_dir] + sorted(self.checkpoint_dir.glob("chunk-*"))
-        sources = [d for d in candidates if (d / "state.json").exists()] or [self.checkpoint_dir]
+        sources = [d for d in self._resume_candidates() if (d / "state.json").exists()] or [self.checkpoint_dir]
         for source in sources:
             try:
                 return load_checkpoint(source, self.config, tones), source

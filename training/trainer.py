@@ -47,7 +47,7 @@ class TrainState:
     loss_history: list = field(default_factory=list)  # [[T] floats] per step, raw crop losses; None where a tone had stopped
     stop_reason: str = ""
     warm_start_s: float = 0.0
-    setup_s: float = 0.0  # train()'s start before the first step: the device (CUDA's start), the state moved there, the step built
+    setup_s: float = 0.0  # train()'s start before the first step: the state moved to the device, the step built
     spectral_s: float = 0.0  # the spectral phase (this call's), from its first step to its last
 
 
