@@ -120,7 +120,7 @@ def main(argv=None) -> int:
             for label, degrade in DEGRADATIONS.items():
                 soundfile.write(str(tmp / "degraded" / f"{name}_{label}.wav"), degrade(audio, SR), SR, subtype="FLOAT")
         said = train_folder(tmp / "clean", tmp / "bank_clean", args.steps, "auto")
-        untouched = "cleaned" not in said
+        untouched = not any(line.startswith("cleaned ") for line in said.splitlines())
         lines = train_folder(tmp / "degraded", tmp / "bank_off", args.steps, "off")
         lines += train_folder(tmp / "degraded", tmp / "bank_auto", args.steps, "auto")
         banks = {key: load_bank(tmp / f"bank_{key}") for key in ("clean", "off", "auto")}
@@ -128,7 +128,7 @@ def main(argv=None) -> int:
     print(f"bench_clean: {len(INSTRUMENTS)} instruments, held {args.hold:.1f} s, {args.steps} steps, rendered by the renderer at {SR} Hz")
     print(f"clean recordings under --clean auto: {'untouched (no tone cleaned)' if untouched else 'CHANGED: ' + said.strip()}")
     for line in lines.splitlines():
-        if line.startswith(("cleaned", "skipped")):
+        if line.startswith(("cleaned", "not cleaned", "skipped")):
             print(f"  {line}")
     met = untouched
     for name in INSTRUMENTS:

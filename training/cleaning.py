@@ -48,12 +48,17 @@ FLOOR_BAND_DB = 3.0  # ... and the frames within this of it are its profile
 MIN_FLOOR_S = 0.25  # that much steady floor is needed to act on it
 MAX_FLOOR_SLOPE_DB_PER_S = 4.0  # a floor holds its level; a decay through the quiet band does not
 LOWEST_FLOOR_DBFS = -80.0  # a floor below this is left alone: nothing measurable to remove
+FLOOR_PARTIAL_EXCESS_DB = 10.0  # a quiet frame with two neighbouring bins this far above the floor's spectrum holds a partial ...
+FLOOR_SMOOTH_BINS = 9  # ... that spectrum being the quietest frames' mean, smoothed across this many bins
 MIN_TONE_ABOVE_FLOOR_DB = 12.0  # the tone stands this far above its floor, or the "floor" is the tone
 GATE_DEPTH = 0.99  # gated bins keep 1 % (-40 dB), not holes: gated to zero, a clarinet trained 3 dB quiet (and -60 dB measured worse)
 KEEP_FFT = 2048  # the harmonics are taken back in frames this long ...
 KEEP_BINS = 1  # ... this many bins either side of each harmonic (10.8 Hz bins at 22050 Hz) ...
 KEEP_ABOVE_FLOOR_DB = 10.0  # ... in frames whose level stands this far above the floor (the tone sounds)
-KEEP_MIN_EXCESS_DB = 1.0  # ... where, over the note, they hold this much more power than the noise alone would
+KEEP_MIN_EXCESS_DB = 1.0  # ... where, over the note, they hold this much more power than the noise alone would;
+KEEP_LOCAL_S = 0.25  # and a partial is kept in any frame where, over this long around it, ...
+KEEP_LOCAL_EXCESS_DB = 6.0  # ... it holds this much more (cleaned piano's LSD to the clean note 4.4 -> 3.8 dB; at 3 dB noise kept
+                            # by chance cost a guitar 0.5 dB, at 10 dB the piano kept less)
 KEEP_F0_RANGE_HZ = (30.0, 2000.0)  # pitch search range, as FeatureConfig's
 OWN_NOISE_POINTS = 129  # the tone's own noise is kept at this many frequencies, 0 Hz to Nyquist (86 Hz apart at 22050 Hz)
 OWN_NOISE_SIGNIFICANCE = 1.0  # standard errors (of the frames' spread) it stands above zero, or it is not told from the floor ...
@@ -65,6 +70,11 @@ NO_OWN_NOISE_DB = -120.0  # what own_noise_db reads where none is found
 STRETCH_FROM_S = 0.15  # a stretched tone's partials are measured from this long after the start, past a strike (as features.STRETCH_FROM_S)
 GATE_THRESHOLD_STD = 2.5  # a bin passes the gate this many standard deviations (dB) above the floor's mean: LSD of a
                           # cleaned clarinet to the clean one 2.8 dB, against 11 at noisereduce's default 1.5 (3.9 at 3.5)
+
+UNMEASURED_FLOOR_DBFS = -58.0  # with no floor measured, a take's floor read (unmeasured_floor_dbfs) this loud is said (white noise at -53)
+UNMEASURED_SMOOTH_S = 0.2  # ... each bin's power smoothed over this long before its minimum is taken
+DC_CUTOFF_HZ = 10.0  # what lies below is offset and drift, not sound
+DC_NEGLIGIBLE = 0.1  # an offset with less power than this share of the quietest frames' is left alone
 
 # Mains hum
 MAINS_HZ = (50.0, 60.0)
@@ -108,10 +118,16 @@ class Cleaning:
     tail_cut_s: float = 0.0
     tail_decay_db_per_s: float | None = None
     own_noise_db: tuple = ()  # the tone's own noise found above the floor, re its amplitude (own_noise_spectrum_db); (): none
+    unmeasured_floor_dbfs: float | None = None  # no floor could be measured, yet one this loud runs through the take (left in)
 
     @property
     def changed(self) -> bool:
         return self.noise_floor_dbfs is not None or self.mains_hz is not None or self.tail_cut_s > 0.0
+
+    @property
+    def noted(self) -> bool:
+        """Something to say: what was removed, or a floor that could not be."""
+        return self.changed or self.unmeasured_floor_dbfs is not None
 
     def describe(self) -> str:
         """One line of what was removed ('' when nothing was)."""
@@ -126,6 +142,10 @@ class Cleaning:
         if self.tail_cut_s > 0.0:
             decay = "" if self.tail_decay_db_per_s is None else f" (decaying {-self.tail_decay_db_per_s:.0f} dB/s)"
             parts.append(f"reverberant tail of {self.tail_cut_s:.2f} s cut{decay}")
+        if self.unmeasured_floor_dbfs is not None:
+            parts.append(f"a broadband floor of at least {self.unmeasured_floor_dbfs:.0f} dBFS (noise, or the tone's own breath) runs through "
+                         f"the whole take, with no quiet stretch of {MIN_FLOOR_S:g} s to measure it from, so it is learned as it is: leave "
+                         "half a second of the room's silence before or after the note to have it removed")
         return "; ".join(parts)
 
     def to_dict(self) -> dict:
@@ -139,6 +159,7 @@ class Cleaning:
             "tail_cut_s": round(self.tail_cut_s, 3),
             "tail_decay_db_per_s": _rounded(self.tail_decay_db_per_s),
             "own_noise_db": list(self.own_noise_db),
+            "unmeasured_floor_dbfs": _rounded(self.unmeasured_floor_dbfs),
         }
 
     @classmethod
@@ -171,7 +192,7 @@ def clean(audio: np.ndarray, sample_rate: int, mode: str = "auto") -> tuple[np.n
 
 
 def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, Cleaning]:
-    out = np.asarray(audio, np.float64)
+    out = remove_dc(np.asarray(audio, np.float64), sample_rate)
     mains_hz, lines_hz, hum_dbfs = find_hum(out, sample_rate)
     if lines_hz:
         out = remove_hum(out, sample_rate, lines_hz)
@@ -183,13 +204,42 @@ def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, 
         out = keep_harmonics(noisy, reduce_noise(noisy, sample_rate, clip), sample_rate, floor_dbfs, clip)
         reduction_db = floor_dbfs - _power_mean_db(_frame_levels_db(out)[1][floor_mask])
         own_noise_db = tuple(float(x) for x in np.round(own_noise_spectrum_db(noisy, out, sample_rate, floor_dbfs, clip), 1))
+    unmeasured = None
+    if floor_dbfs is None:
+        level_dbfs = unmeasured_floor_dbfs(out, sample_rate)
+        unmeasured = level_dbfs if level_dbfs >= UNMEASURED_FLOOR_DBFS else None
     out, tail_cut_s, tail_slope = cut_reverberant_tail(out, sample_rate)
     cleaning = Cleaning(mode=mode, noise_floor_dbfs=floor_dbfs, noise_reduction_db=reduction_db, mains_hz=mains_hz, hum_dbfs=hum_dbfs,
                         hum_lines_hz=tuple(lines_hz), tail_cut_s=tail_cut_s, tail_decay_db_per_s=tail_slope,
-                        own_noise_db=own_noise_db)
+                        own_noise_db=own_noise_db, unmeasured_floor_dbfs=_rounded(unmeasured, 1))
     if not cleaning.changed:
         return audio, cleaning
     return out.astype(np.float32), cleaning
+
+
+def remove_dc(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """audio [n_samples] without its DC offset and sub-audio drift: [n_samples] float64.
+
+    An interface's offset is no noise: counted as power, 0.001 read as a -60 dBFS
+    "floor" in a clean recording, and 0.02 hid a -45 dBFS hiss under a floor too
+    near the tone to act on. A whole-file mean is not enough: the silence keeps
+    the offset less the tone's own mean. Where the frames' median offset is under
+    LOWEST_FLOOR_DBFS, or its power under DC_NEGLIGIBLE of the quietest frames'
+    (0.4 dB), audio comes back as it is. Otherwise a zero-phase
+    high-pass, DC_CUTOFF_HZ, order 2: an A0 (27.5 Hz) loses 0.07 dB. The cleaned
+    audio leaves the offset out; a recording with nothing else to remove comes
+    back as it was, offset and all.
+    """
+    from scipy.signal import butter, sosfiltfilt
+
+    if audio.shape[0] < 4 * LEVEL_WINDOW:
+        return audio
+    frames = np.lib.stride_tricks.sliding_window_view(audio, LEVEL_WINDOW)[::LEVEL_HOP]
+    offset, variance = np.median(frames.mean(axis=1)), frames.var(axis=1)
+    quietest = np.mean(variance[variance <= np.percentile(variance, FLOOR_PERCENTILE)])
+    if offset**2 <= max(10 ** (LOWEST_FLOOR_DBFS / 10), DC_NEGLIGIBLE * quietest):
+        return audio  # it moves no level the floor is judged by (a high-pass would smear a tone's onset into its silence)
+    return sosfiltfilt(butter(2, DC_CUTOFF_HZ, "highpass", fs=sample_rate, output="sos"), audio)
 
 
 # -- Mains hum -------------------------------------------------------------------------
@@ -291,17 +341,23 @@ def find_noise_floor(audio: np.ndarray, sample_rate: int) -> tuple[float | None,
 
     audio: [n_samples] at sample_rate Hz; level frames are LEVEL_WINDOW samples,
     LEVEL_HOP apart. A floor is the frames within FLOOR_BAND_DB of the
-    FLOOR_PERCENTILE-th percentile level, when they add up to MIN_FLOOR_S,
+    FLOOR_PERCENTILE-th percentile level that hold no partial
+    (:func:`_holding_a_partial`), when they add up to MIN_FLOOR_S,
     their longest run holds its level (slope within MAX_FLOOR_SLOPE_DB_PER_S),
     it lies above LOWEST_FLOOR_DBFS and the tone stands
     MIN_TONE_ABOVE_FLOOR_DB above it.
     """
-    _, level = _frame_levels_db(audio)
+    starts, level = _frame_levels_db(audio)
     none = np.zeros(level.shape[0], bool)
     if level.size < 4:
         return None, none
     floor_db = np.percentile(level, FLOOR_PERCENTILE)
+    if floor_db + FLOOR_BAND_DB < LOWEST_FLOOR_DBFS:
+        return None, none  # (cheaply: the floor's mean lies in its band) a clean recording's silence
     quiet = level <= floor_db + FLOOR_BAND_DB
+    quiet &= ~_holding_a_partial(audio, starts, quiet, level <= floor_db)
+    if not quiet.any():
+        return None, none
     floor_dbfs = _power_mean_db(level[quiet])
     if floor_dbfs < LOWEST_FLOOR_DBFS or level.max() - floor_dbfs < MIN_TONE_ABOVE_FLOOR_DB:
         return None, none
@@ -312,6 +368,59 @@ def find_noise_floor(audio: np.ndarray, sample_rate: int) -> tuple[float | None,
     if t_s.size >= 3 and abs(np.polyfit(t_s, level[run], 1)[0]) > MAX_FLOOR_SLOPE_DB_PER_S:
         return None, none  # the level moves: a decay passing through the quiet band, not a floor
     return float(floor_dbfs), quiet
+
+
+def _holding_a_partial(audio: np.ndarray, starts: np.ndarray, quiet: np.ndarray, quietest: np.ndarray) -> np.ndarray:
+    """[n_frames] bool: the quiet level frames (quiet, [n_frames] bool) in which a partial stands out of the noise.
+
+    A decaying tone (a piano's, a guitar's) passes through the floor's level
+    band while its partials still stand 20 dB above the noise in their own
+    bins: its broadband level is the noise's, its spectrum is not. Taken for
+    floor, those frames put the partials into the gate's noise profile, and
+    the gate then cut a piano's fundamental 37 dB down for the last 0.7 s of
+    its note. The quietest frames (quietest: at or below the floor's
+    percentile; a partial only adds power) give the floor's spectrum, smoothed
+    across FLOOR_SMOOTH_BINS (a floor's spectrum is smooth); a frame holds a
+    partial where two neighbouring bins stand FLOOR_PARTIAL_EXCESS_DB above it
+    (a window's main lobe; one bin of pure noise does so now and then).
+    starts: [n_frames] each level frame's first sample in audio.
+    """
+    from scipy.ndimage import median_filter
+
+    index = np.flatnonzero(quiet)
+    window = np.hanning(LEVEL_WINDOW + 1)[:-1]
+    frames = np.lib.stride_tricks.sliding_window_view(np.asarray(audio, np.float64), LEVEL_WINDOW)[starts[index]] * window
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2  # [n_quiet, n_bins]
+    profile = median_filter(power[quietest[index]].mean(axis=0), size=FLOOR_SMOOTH_BINS, mode="nearest")
+    above = power[:, 1:-1] > profile[1:-1] * 10 ** (FLOOR_PARTIAL_EXCESS_DB / 10)  # DC and Nyquist left out
+    holding = np.zeros_like(quiet)
+    holding[index] = np.any(above[:, :-1] & above[:, 1:], axis=1)
+    return holding
+
+
+def unmeasured_floor_dbfs(audio: np.ndarray, sample_rate: int) -> float:
+    """A broadband floor under the whole take, dBFS (as white noise's RMS), read without a quiet stretch.
+
+    audio: [n_samples] at sample_rate Hz. Minimum statistics (as speech
+    enhancement tracks noise without pauses): each bin's power, smoothed over
+    UNMEASURED_SMOOTH_S, at its quietest moment; the median over bins, which
+    a tone's partials (a few bins in ten) do not move. It reads white noise
+    about 5 dB low (-50 for -45 dBFS), a clean clarinet, piano or guitar under
+    -100, a General MIDI flute's breath -61 and a trumpet's -69. Only said, never
+    removed: a floor can only be told from a tone's own breath in a stretch
+    without the tone. By hand: a few lines of NumPy, no library's noise tracker
+    takes a tone's partials into account.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    n_fft, hop = KEEP_FFT, KEEP_FFT // 4
+    if audio.shape[0] < 2 * n_fft:
+        return -np.inf
+    window = np.hanning(n_fft)
+    power = np.abs(np.fft.rfft(np.lib.stride_tricks.sliding_window_view(audio, n_fft)[::hop] * window, axis=1)) ** 2  # [n_frames, n_bins]
+    smoothed = uniform_filter1d(power, max(1, int(round(UNMEASURED_SMOOTH_S * sample_rate / hop))), axis=0, mode="nearest")
+    quietest = np.maximum(np.median(smoothed.min(axis=0)[1:-1]), 0.0)  # a running mean over digital silence can round below 0
+    return float(10 * np.log10(quietest / np.sum(window**2) + 1e-30))
 
 
 def noise_clip(audio: np.ndarray, floor_frames: np.ndarray) -> np.ndarray:
@@ -342,11 +451,19 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     bins within KEEP_BINS of each harmonic of its pitch (librosa.yin) hold the
     harmonic plus noise; averaged over the note, a harmonic that is there
     raises them KEEP_MIN_EXCESS_DB above the noise's mean power there
-    (noise_clip [n_samples]: the floor's own samples). Those harmonics are
-    taken back, less the noise's mean power (spectral subtraction, the
-    recording's phase); the others stay gated. By hand: noisereduce's gate
-    takes no mask of bins to spare.
+    (noise_clip [n_samples]: the floor's own samples). And wherever a partial
+    stands KEEP_LOCAL_EXCESS_DB above that noise over KEEP_LOCAL_S around a
+    frame, it is kept there, at the tone's pitch, whatever the frame's
+    level: a piano's decay falls under the noise's broadband level while its
+    partials stand 15 dB above the noise in their bins, and the gate (whose
+    threshold lies 11 dB above the noise's mean power) took its second and
+    third partials 30 dB down for the last half of a 2 s note. Those
+    harmonics are taken back, less the noise's mean power (spectral
+    subtraction, the recording's phase); the others stay gated. By hand:
+    noisereduce's gate takes no mask of bins to spare.
     """
+    from scipy.ndimage import uniform_filter1d
+
     from .features import librosa  # imported there once numba's cache is locked
 
     n_fft, hop = KEEP_FFT, KEEP_FFT // 4
@@ -363,16 +480,24 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     bin_hz = sample_rate / n_fft
     n_harmonics = int(sample_rate / 2 / np.min(f0_hz[frames]))
     f0_hz, ratios = _partials(noisy, sample_rate, f0_hz, frames, n_harmonics)
+    pitch_hz = np.full(n_frames, float(np.median(f0_hz[frames])))  # [n_frames]: where the tone is quiet, it holds its pitch
+    pitch_hz[frames] = f0_hz[frames]
     offsets = np.arange(-KEEP_BINS, KEEP_BINS + 1)
-    bins = np.round(ratios[None, :, None] * f0_hz[frames, None, None] / bin_hz).astype(int) + offsets  # [n_sounding, n_harmonics, n_offsets]
+    bins = np.round(ratios[None, :, None] * pitch_hz[:, None, None] / bin_hz).astype(int) + offsets  # [n_frames, n_harmonics, n_offsets]
     inside = (bins >= 0) & (bins < n_bins)
     bins = np.clip(bins, 0, n_bins - 1)
-    heard = np.where(inside, power[bins, frames[:, None, None]], 0.0).sum(axis=(0, 2))  # [n_harmonics]
-    expected = np.where(inside, noise_power[bins], 0.0).sum(axis=(0, 2))
-    present = heard >= expected * 10 ** (KEEP_MIN_EXCESS_DB / 10)  # [n_harmonics]
+    heard = np.where(inside, power[bins, np.arange(n_frames)[:, None, None]], 0.0).sum(axis=2)  # [n_frames, n_harmonics]
+    expected = np.where(inside, noise_power[bins], 0.0).sum(axis=2)
+    present = heard[frames].sum(axis=0) >= expected[frames].sum(axis=0) * 10 ** (KEEP_MIN_EXCESS_DB / 10)  # [n_harmonics]
+    span = max(1, int(round(KEEP_LOCAL_S * sample_rate / hop)))
+    local = uniform_filter1d(heard, span, axis=0, mode="nearest") >= uniform_filter1d(expected, span, axis=0, mode="nearest") * 10 ** (
+        KEEP_LOCAL_EXCESS_DB / 10)  # [n_frames, n_harmonics]
+    sounding = np.zeros(n_frames, bool)
+    sounding[frames] = True
+    chosen = (sounding[:, None] & present[None, :]) | local  # [n_frames, n_harmonics]
+    frame, harmonic = np.nonzero(chosen)
     keep = np.zeros((n_bins, n_frames), bool)
-    chosen = bins[:, present, :]  # [n_sounding, n_present, n_offsets]
-    keep[chosen.reshape(chosen.shape[0], -1), frames[:, None]] = inside[:, present, :].reshape(chosen.shape[0], -1)
+    keep[bins[frame, harmonic][inside[frame, harmonic]], np.repeat(frame, offsets.size)[inside[frame, harmonic].ravel()]] = True
     magnitude = np.sqrt(np.maximum(power - noise_power[:, None], 0.0))
     taken = magnitude * np.exp(1j * np.angle(noisy_spectrum))
     restored = librosa.istft(np.where(keep, taken, gated_spectrum), hop_length=hop, length=noisy.shape[0])

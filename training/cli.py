@@ -261,8 +261,8 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     for notice in filter(None, (trim_notice(record.features, record.path) for record in usable)):
         print(notice, file=sys.stderr)
     for record in usable:
-        if record.cleaning.changed:
-            print(f"cleaned {record.path}: {record.cleaning.describe()}", file=sys.stderr)
+        if record.cleaning.noted:
+            print(f"{'cleaned' if record.cleaning.changed else 'not cleaned'} {record.path}: {record.cleaning.describe()}", file=sys.stderr)
     if cache.write_error:
         warn(f"{cache.write_error}; going on without it")
     if not usable and ranks is None:

@@ -156,7 +156,7 @@ def trained_tone(record, config: GrowerConfig) -> ExportedTone:
         return [pool.spread(report.write_tone_report, *args, **kwargs)]
 
     training = ToneTraining(steps=len(record.losses), stop_reason=record.stop_reason, tone_key=config.tone_key(), lsd_db=math.nan,
-                            cleaning=record.cleaning.to_dict() if record.cleaning.changed else {})
+                            cleaning=record.cleaning.to_dict() if record.cleaning.noted else {})
     return ExportedTone(entry=entry, arrays=arrays, training=training, report_files={"write": write_report})
 
 

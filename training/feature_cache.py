@@ -13,7 +13,8 @@ from grower.synth.atomic import atomic_file
 from .config import FeatureConfig, stable_hash
 from .features import ToneFeatures
 
-CACHE_VERSION = 3  # 2: features carry the tone's inharmonicity; 3: MFCCs with one BLAS thread (features.analyse)
+CACHE_VERSION = 4  # 2: features carry the tone's inharmonicity; 3: MFCCs with one BLAS thread (features.analyse);
+                   # 4: cleaning keeps a decaying tone's partials above the noise, and takes no DC offset for noise
 
 
 def default_cache_dir() -> Path:

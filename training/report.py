@@ -257,7 +257,7 @@ def write_index(path: Path, tones: list) -> None:
                           for key, label in (("target", "target"), ("reconstruction", "reconstruction")) if tone.get(key) and (folder / tone[key]).exists())
         figure = f'<img src="{html.escape(tone["figure"])}" alt="{name}: spectrograms and harmonic levels">' if (folder / tone["figure"]).exists() else ""
         lsd = f'LSD {tone["lsd_db"]:.2f} dB' if tone.get("lsd_db") is not None else ""
-        cleaned = f'<p class="cleaning">cleaned: {html.escape(tone["cleaning"])}</p>' if tone.get("cleaning") else ""
+        cleaned = f'<p class="cleaning">cleaning: {html.escape(tone["cleaning"])}</p>' if tone.get("cleaning") else ""
         rows.append(f'<section id="{name}"><h2>{name} <small>{tone["f0_hz"]:.2f} Hz {lsd}</small></h2>{cleaned}<div class="players">{players}</div>{figure}</section>')
     toc = " · ".join(f'<a href="#{html.escape(t["name"])}">{html.escape(t["name"])}</a>' for t in tones)
     losses = '<section><h2>training loss</h2><img src="losses.png" alt="training loss per tone"></section>' if (folder / "losses.png").exists() else ""

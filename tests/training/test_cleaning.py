@@ -97,6 +97,34 @@ def test_a_partial_or_odd_cleaning_record_from_a_bank_is_described_without_faili
     assert isinstance(described, str) and "None" not in described
 
 
+@needs_soundfont
+def test_a_dc_offset_is_neither_taken_for_a_floor_nor_hides_one(clarinet):
+    """An interface's offset is no noise: alone it leaves a clean recording untouched; under hiss the hiss is still found."""
+    offset = (clarinet + 0.001).astype(np.float32)  # read as a -60 dBFS floor, before
+    cleaned, cleaning = clean(offset, SR)
+    assert not cleaning.changed and cleaned is offset
+    hiss = room.add_hiss_and_hum(clarinet, SR, hum_dbfs=-200.0) + np.float32(0.02)  # the floor stood under 12 dB from the tone
+    cleaned, cleaning = clean(hiss, SR)
+    assert cleaning.noise_floor_dbfs == pytest.approx(-45.0, abs=1.0) and cleaning.noise_reduction_db >= 20.0
+    assert abs(np.mean(cleaned[-SR // 2 :])) < 1e-3  # the offset is left out with the hiss
+
+
+@needs_soundfont
+def test_a_noisy_take_with_no_quiet_stretch_is_left_as_it_is_and_said(clarinet):
+    """Without a stretch of the floor alone, hiss cannot be told from a tone's breath: the take is learned as it is, and that is said."""
+    onset = int(np.argmax(np.abs(clarinet) >= np.abs(clarinet).max() * 0.01))
+    trimmed = clarinet[onset : onset + int(HOLD_S * SR)]
+    cleaned, cleaning = clean(trimmed, SR)
+    assert cleaned is trimmed and not cleaning.noted
+    for noise_dbfs in (-50.0, -40.0):
+        noisy = room.add_hiss_and_hum(trimmed, SR, noise_dbfs=noise_dbfs, hum_dbfs=-200.0)
+        cleaned, cleaning = clean(noisy, SR)
+        assert cleaned is noisy and not cleaning.changed and cleaning.noted
+        assert noise_dbfs - 8.0 <= cleaning.unmeasured_floor_dbfs <= noise_dbfs  # minimum statistics read it a few dB low
+        assert "no quiet stretch of 0.25 s" in cleaning.describe()
+        assert Cleaning.from_dict(cleaning.to_dict()) == cleaning
+
+
 @pytest.mark.parametrize("f0_hz", [49.0, 98.6, 120.5, 151.0])
 def test_a_steady_bass_tone_near_the_mains_grid_keeps_its_partials(f0_hz):
     """Partials near k x 50 or 60 Hz that hold steady are not hum: off the grid by more than it drifts."""
@@ -163,7 +191,9 @@ def trained(tmp_path_factory, clarinet):
     folder = tmp_path_factory.mktemp("cleaning")
     tones = folder / "tones"
     tones.mkdir()
-    copies = {"clean": clarinet, "noisy": room.add_hiss_and_hum(clarinet, SR), "reverb": room.add_reverb(clarinet, SR)}
+    onset = int(np.argmax(np.abs(clarinet) >= np.abs(clarinet).max() * 0.01))
+    copies = {"clean": clarinet, "noisy": room.add_hiss_and_hum(clarinet, SR), "reverb": room.add_reverb(clarinet, SR),
+              "trimmed": room.add_hiss_and_hum(clarinet[onset : onset + int(HOLD_S * SR)], SR)}  # no quiet stretch to measure a floor in
     for name, audio in copies.items():
         soundfile.write(str(tones / f"{name}.wav"), audio, SR, subtype="FLOAT")
     said = io.StringIO()
@@ -181,13 +211,17 @@ def trained(tmp_path_factory, clarinet):
 def test_grower_train_says_and_keeps_what_it_removed_per_tone(trained):
     bank, said, bank_dir = trained
     lines = [line for line in said.splitlines() if line.startswith("cleaned")]
-    assert len(lines) == 2 and "noisy.wav: noise floor" in lines[0] + lines[1] and "reverb.wav: reverberant tail" in lines[0] + lines[1]
+    assert len(lines) == 3 and "noisy.wav: noise floor" in "".join(lines) and "reverb.wav: reverberant tail" in "".join(lines)
     noisy = bank.tone("noisy").training.cleaning
     assert noisy["mains_hz"] == 50.0 and noisy["noise_floor_dbfs"] == pytest.approx(-45.0, abs=1.5)
     assert bank.tone("reverb").training.cleaning["tail_cut_s"] > 0.3
     assert bank.tone("clean").training.cleaning == {}
+    trimmed = [line for line in lines if "trimmed.wav" in line]  # its hum removed, its hiss said and left
+    assert len(trimmed) == 1 and "trimmed.wav: 50 Hz hum" in trimmed[0] and "a broadband floor of at least" in trimmed[0]
+    assert bank.tone("trimmed").training.cleaning["unmeasured_floor_dbfs"] == pytest.approx(-50.0, abs=3.0)  # -45 dBFS white, read low
+    assert bank.tone("trimmed").training.cleaning["noise_floor_dbfs"] is None
     assert json.loads((bank_dir / "bank.json").read_text())["config"]["features"]["clean"] == "auto"
-    assert "cleaned: noise floor" in (bank_dir / "report" / "index.html").read_text()
+    assert "cleaning: noise floor" in (bank_dir / "report" / "index.html").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +291,42 @@ def test_a_stretched_tones_partials_that_stand_above_the_noise_are_kept_where_th
     assert above_noise.sum() >= 10
     error_db = np.abs(partial_levels_db(cleaned) - clean_db)[above_noise]
     assert np.all(error_db <= 4.0), error_db  # taken back on harmonic bins, the 12th was gated 38 dB down
+
+
+
+@needs_soundfont
+def test_a_piano_decaying_under_the_hiss_keeps_its_partials_while_they_stand_above_the_noise():
+    """The note's quiet end is not the floor, and the gate does not take partials that stand out of the noise in their bins.
+
+    At 1.3-2 s a piano C4's broadband level lies under -45 dBFS of hiss, while its
+    first partials stand 15-25 dB above the noise in their own bins. Before: those
+    frames were taken for floor (the fundamental 37 dB down at 1.5 s), and the gate
+    took partials 2 and 3 30 dB down.
+    """
+    hold_s = 2.0
+    piano = gm_tones.render_note("piano", hold_s, hold_s + 1.0, SR)
+    noisy = room.add_hiss_and_hum(piano, SR)
+    cleaned, cleaning = clean(noisy, SR)
+    assert cleaning.noise_floor_dbfs == pytest.approx(-45.0, abs=0.5)
+
+    def partial_levels_db(audio: np.ndarray) -> np.ndarray:
+        """[n_frames, 6] partials 1-6 (where B puts them), dB, in 4096-point frames from 0.5 s to the release."""
+        from grower.synth.controls import partial_ratios
+        from grower.training.inharmonicity import estimate_inharmonicity
+
+        fit = estimate_inharmonicity(piano[int(0.15 * SR) :], 261.6, SR)
+        n_fft = 4096
+        frames = np.lib.stride_tricks.sliding_window_view(audio[int(0.5 * SR) : int((hold_s - 0.05) * SR)], n_fft)[::1024]
+        power = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2
+        bins = np.round(partial_ratios(6, fit.inharmonicity, np.ones(1)) * fit.f0_hz * n_fft / SR).astype(int)
+        return np.stack([10 * np.log10(power[:, b - 2 : b + 3].max(axis=1) + 1e-30) for b in bins], axis=1)
+
+    clean_db = partial_levels_db(piano)
+    above_noise = clean_db - partial_levels_db(noisy - piano) >= 10.0  # the partial stands 10 dB above the noise in its bins
+    late = np.arange(clean_db.shape[0]) * 1024 / SR + 0.5 >= 1.3  # where the note's level is under the hiss's
+    assert (above_noise & late[:, None]).sum() >= 20
+    error_db = np.abs(partial_levels_db(cleaned) - clean_db)[above_noise]
+    assert np.all(error_db <= 3.0), np.sort(error_db)[-5:]
 
 
 # -- The tone's own noise, under the floor the gate takes --------------------------------
