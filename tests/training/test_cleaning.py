@@ -84,6 +84,15 @@ def test_a_clean_recording_comes_back_untouched(name):
     assert cleaned is audio and not cleaning.changed and cleaning.describe() == ""
 
 
+@needs_soundfont
+@pytest.mark.parametrize("key", [84, 96])
+def test_a_dry_flutes_two_stage_release_is_not_taken_for_a_rooms_tail(key):
+    """High flute notes release at about -230 then -150 dB/s, smoothly: the instrument's envelope, not a room (cut before)."""
+    audio = gm_tones.render_note("flute", 2.0, 2.5, SR, velocity=50, key=key)[: int(2.5 * SR)]  # as a take ends, 0.5 s after the note
+    cleaned, cleaning = clean(audio, SR)
+    assert cleaned is audio and cleaning.tail_cut_s == 0.0
+
+
 def test_a_tone_without_silence_or_hum_is_untouched_even_with_vibrato_and_breath():
     audio = harmonic_tone(220.0, 2.0, SR, noise_level=0.05, vibrato_cents=30.0)
     cleaned, cleaning = clean(audio, SR)

@@ -172,8 +172,8 @@ def test_the_report_figure_marks_the_segments(tmp_path):
 # -- a room's tail ----------------------------------------------------------------------
 
 
-def _level_db(pieces, frame_rate_hz=200.0, floor_db=-110.0):
-    """[n_frames] dB: straight segments (seconds, dB/s) from 0 dB, then the floor; a little ripple."""
+def _level_db(pieces, frame_rate_hz=200.0, floor_db=-110.0, ripple_db=0.3):
+    """[n_frames] dB: straight segments (seconds, dB/s) from 0 dB, then the floor; ripple_db of ripple (a room's modes beating)."""
     rng = np.random.default_rng(0)
     levels, db = [], 0.0
     for seconds, db_per_s in pieces:
@@ -182,7 +182,7 @@ def _level_db(pieces, frame_rate_hz=200.0, floor_db=-110.0):
         db += db_per_s * seconds
     levels.append(np.full(int(0.5 * frame_rate_hz), floor_db))
     level = np.maximum(np.concatenate(levels), floor_db)
-    return level + rng.normal(0.0, 0.3, level.shape)
+    return level + rng.normal(0.0, ripple_db, level.shape)
 
 
 def test_a_rooms_tail_after_a_held_sustain_is_found_at_its_knee():
@@ -194,6 +194,16 @@ def test_a_rooms_tail_after_a_held_sustain_is_found_at_its_knee():
     knee, _, release, room = tail
     assert knee / 200.0 == pytest.approx(1.7, abs=0.05)
     assert room == pytest.approx(-75.0, abs=8.0) and release < -110.0
+
+
+def test_a_smooth_two_stage_release_is_the_tones_own_and_a_rippling_one_a_rooms():
+    """A release barely steeper than what follows it is a room's only where the level ripples as a room's modes make it."""
+    from grower.training.segment import reverberant_tail
+
+    pieces = [(1.5, 0.0), (0.06, -230.0), (0.4, -150.0)]  # a dry General MIDI flute at C6
+    assert reverberant_tail(_level_db(pieces, ripple_db=0.005), 200.0) is None
+    assert reverberant_tail(_level_db(pieces, ripple_db=0.3), 200.0) is not None
+    assert reverberant_tail(_level_db([(1.5, 0.0), (0.1, -230.0), (0.4, -75.0)], ripple_db=0.005), 200.0) is not None  # 3x: a room
 
 
 def test_a_two_stage_decay_from_the_onset_is_the_tones_own_not_a_rooms():
