@@ -59,6 +59,9 @@ KEEP_MIN_EXCESS_DB = 1.0  # ... where, over the note, they hold this much more p
 KEEP_LOCAL_S = 0.25  # and a partial is kept in any frame where, over this long around it, ...
 KEEP_LOCAL_EXCESS_DB = 6.0  # ... it holds this much more (cleaned piano's LSD to the clean note 4.4 -> 3.8 dB; at 3 dB noise kept
                             # by chance cost a guitar 0.5 dB, at 10 dB the piano kept less)
+TONE_MEASURABLE = 0.5  # the tone sounds while its partials' bins hold this share more power than the noise alone would
+DECAY_FIT_S = 0.3  # a partial that sinks into the noise goes on as the line fitted to its last this long ...
+DECAY_MIN_DB_PER_S = 3.0  # ... when it falls at least this fast (a steady partial that flickers at the floor is no decay)
 KEEP_F0_RANGE_HZ = (30.0, 2000.0)  # pitch search range, as FeatureConfig's
 OWN_NOISE_POINTS = 129  # the tone's own noise is kept at this many frequencies, 0 Hz to Nyquist (86 Hz apart at 22050 Hz)
 OWN_NOISE_SIGNIFICANCE = 1.0  # standard errors (of the frames' spread) it stands above zero, or it is not told from the floor ...
@@ -201,9 +204,10 @@ def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, 
     if floor_dbfs is not None:
         clip = noise_clip(out, floor_mask)
         noisy = out
-        out = keep_harmonics(noisy, reduce_noise(noisy, sample_rate, clip), sample_rate, floor_dbfs, clip)
+        out, tone_end = keep_harmonics(noisy, reduce_noise(noisy, sample_rate, clip), sample_rate, floor_dbfs, clip)
         reduction_db = floor_dbfs - _power_mean_db(_frame_levels_db(out)[1][floor_mask])
         own_noise_db = tuple(float(x) for x in np.round(own_noise_spectrum_db(noisy, out, sample_rate, floor_dbfs, clip), 1))
+        out = _faded_out(out, tone_end, sample_rate)  # after the tone, the gate's residue of the floor is all there is
     unmeasured = None
     if floor_dbfs is None:
         level_dbfs = unmeasured_floor_dbfs(out, sample_rate)
@@ -441,8 +445,8 @@ def reduce_noise(audio: np.ndarray, sample_rate: int, clip: np.ndarray) -> np.nd
                                   n_std_thresh_stationary=GATE_THRESHOLD_STD, freq_mask_smooth_hz=None, n_jobs=1).astype(np.float64)
 
 
-def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor_dbfs: float, noise_clip: np.ndarray) -> np.ndarray:
-    """gated [n_samples] with the tone's harmonics that lie under the noise taken back from noisy [n_samples]: [n_samples] float64.
+def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor_dbfs: float, noise_clip: np.ndarray) -> tuple[np.ndarray, int]:
+    """(gated [n_samples] with the tone's partials taken back from noisy [n_samples], float64; the sample where the tone ends).
 
     The gate removes what lies below the floor, and a tone's weak upper
     harmonics lie there too; without them the model learns a duller tone than
@@ -459,8 +463,13 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     threshold lies 11 dB above the noise's mean power) took its second and
     third partials 30 dB down for the last half of a 2 s note. Those
     harmonics are taken back, less the noise's mean power (spectral
-    subtraction, the recording's phase); the others stay gated. By hand:
-    noisereduce's gate takes no mask of bins to spare.
+    subtraction, the recording's phase); the others stay gated. Where a
+    partial sinks into the noise, its decay goes on under it
+    (:func:`continued_decays`). The tone ends at the later of its last loud
+    frame and the last where its partials' bins hold TONE_MEASURABLE more
+    power than the noise alone; past it nothing is kept (a partial's bins
+    stand out of pure noise now and then). By hand: noisereduce's gate takes
+    no mask of bins to spare.
     """
     from scipy.ndimage import uniform_filter1d
 
@@ -476,7 +485,7 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     level_db = 10 * np.log10(np.mean(power, axis=0) / (np.sum(np.hanning(n_fft) ** 2) / 2) + 1e-20)  # [n_frames] the frame's mean square
     frames = np.flatnonzero(level_db[: f0_hz.shape[0]] >= floor_dbfs + KEEP_ABOVE_FLOOR_DB)
     if frames.size == 0:
-        return gated
+        return gated, gated.shape[0]
     bin_hz = sample_rate / n_fft
     n_harmonics = int(sample_rate / 2 / np.min(f0_hz[frames]))
     f0_hz, ratios = _partials(noisy, sample_rate, f0_hz, frames, n_harmonics)
@@ -492,6 +501,10 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     span = max(1, int(round(KEEP_LOCAL_S * sample_rate / hop)))
     local = uniform_filter1d(heard, span, axis=0, mode="nearest") >= uniform_filter1d(expected, span, axis=0, mode="nearest") * 10 ** (
         KEEP_LOCAL_EXCESS_DB / 10)  # [n_frames, n_harmonics]
+    total = uniform_filter1d((heard - expected).sum(axis=1), span, mode="nearest")  # [n_frames] the partials' power over the noise's
+    measurable = np.flatnonzero(total >= TONE_MEASURABLE * uniform_filter1d(expected.sum(axis=1), span, mode="nearest"))
+    last = max(int(frames[-1]), int(measurable[-1]) if measurable.size else 0)  # the tone's last frame
+    local[last + 1 :] = False
     sounding = np.zeros(n_frames, bool)
     sounding[frames] = True
     chosen = (sounding[:, None] & present[None, :]) | local  # [n_frames, n_harmonics]
@@ -500,8 +513,75 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     keep[bins[frame, harmonic][inside[frame, harmonic]], np.repeat(frame, offsets.size)[inside[frame, harmonic].ravel()]] = True
     magnitude = np.sqrt(np.maximum(power - noise_power[:, None], 0.0))
     taken = magnitude * np.exp(1j * np.angle(noisy_spectrum))
-    restored = librosa.istft(np.where(keep, taken, gated_spectrum), hop_length=hop, length=noisy.shape[0])
-    return np.asarray(restored, np.float64)
+    partial_hz = ratios[None, :] * pitch_hz[:, None]  # [n_frames, n_harmonics]
+    continued, where = continued_decays(noisy_spectrum, heard, expected, local, chosen, bins, inside, partial_hz, last, hop, sample_rate, span)
+    restored = librosa.istft(np.where(keep, taken, np.where(where, continued, gated_spectrum)), hop_length=hop, length=noisy.shape[0])
+    return np.asarray(restored, np.float64), min(last * hop + n_fft // 2, noisy.shape[0])  # frame `last` is centred on last * hop
+
+
+def continued_decays(spectrum: np.ndarray, heard: np.ndarray, expected: np.ndarray, local: np.ndarray, chosen: np.ndarray,
+                     bins: np.ndarray, inside: np.ndarray, partial_hz: np.ndarray, last: int, hop: int, sample_rate: int,
+                     span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Partials' decays continued under the noise: (values [n_bins, n_frames] complex STFT, where [n_bins, n_frames] bool).
+
+    A struck string's upper partials, and every partial in a release, sink into
+    the noise while the tone goes on; gated there, they stopped dead 30-40 dB
+    above where they truly were (a piano's fourth partial at 1.5 s), and the
+    model learnt a cliff. For each partial that stood out of the noise (local:
+    [n_frames, n_harmonics]) over most of the DECAY_FIT_S before it sank, the
+    line fitted to its power over the noise's (heard - expected, both
+    [n_frames, n_harmonics], smoothed over span frames as local is) over that
+    stretch goes on, when it falls DECAY_MIN_DB_PER_S or faster, and never
+    slower than the tone as a whole (all partials' power over the noise's: a
+    release takes every partial down), to the tone's last frame (last), where
+    chosen ([n_frames, n_harmonics]) does not keep the partial already. It
+    sounds as at its last frame: that frame's bins (bins, inside:
+    [n_frames, n_harmonics, n_offsets], spectrum: [n_bins, n_frames] the noisy
+    recording's) turned by 2 pi partial_hz ([n_frames, n_harmonics] Hz) hop /
+    sample_rate a frame, as a steady sinusoid's are. A partial falls from a
+    piano's first stage of decay into its slower second one, so the line errs
+    low late in a long note: a guess under the noise, where none was measured.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    n_bins, n_frames = spectrum.shape
+    values, where = np.zeros((n_bins, n_frames), complex), np.zeros((n_bins, n_frames), bool)
+    fit = max(3, int(round(DECAY_FIT_S * sample_rate / hop)))
+    excess = uniform_filter1d(heard - expected, span, axis=0, mode="nearest")  # [n_frames, n_harmonics]
+    tone_db = 10 * np.log10(np.maximum(excess.sum(axis=1), 1e-30))  # [n_frames]
+    for h in range(heard.shape[1]):
+        stood = np.flatnonzero(local[: last + 1, h])
+        if stood.size == 0 or not fit <= stood[-1] < last:
+            continue
+        end = int(stood[-1])
+        if local[end - fit + 1 : end + 1, h].sum() < fit // 2:
+            continue  # it flickered at the floor: nothing to fit a decay to
+        recent = np.arange(end - fit + 1, end + 1)
+        slope, at_end = np.polyfit(recent - end, 10 * np.log10(np.maximum(excess[recent, h], 1e-30)), 1)  # dB a frame, dB
+        if slope * sample_rate / hop > -DECAY_MIN_DB_PER_S:
+            continue
+        later = np.arange(end + 1, last + 1)
+        level_db = at_end + np.minimum(slope * (later - end), tone_db[later] - tone_db[end])
+        later, level_db = later[~chosen[later, h]], level_db[~chosen[later, h]]
+        b = bins[end, h][inside[end, h]]
+        if later.size == 0 or b.size == 0:
+            continue
+        shape = spectrum[b, end] / np.sqrt(np.sum(np.abs(spectrum[b, end]) ** 2) + 1e-30)  # the partial's main lobe, unit power
+        turn = np.exp(2j * np.pi * partial_hz[end, h] * hop / sample_rate * (later - end))
+        values[np.ix_(b, later)] = shape[:, None] * (10 ** (level_db / 20) * turn)[None, :]
+        where[np.ix_(b, later)] = True
+    return values, where
+
+
+def _faded_out(audio: np.ndarray, end: int, sample_rate: int) -> np.ndarray:
+    """audio [n_samples] faded to silence over TAIL_FADE_S from sample end on (a raised cosine: no click)."""
+    if end >= audio.shape[0]:
+        return audio
+    fade = int(round(TAIL_FADE_S * sample_rate))
+    gain = np.ones(audio.shape[0])
+    gain[end : end + fade] = 0.5 + 0.5 * np.cos(np.pi * np.arange(min(fade, audio.shape[0] - end)) / fade)
+    gain[end + fade :] = 0.0
+    return audio * gain
 
 
 def own_noise_spectrum_db(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor_dbfs: float, noise_clip: np.ndarray) -> np.ndarray:
@@ -645,12 +725,7 @@ def cut_reverberant_tail(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarra
     if tail is None:
         return audio, 0.0, None
     knee, end, _, room_db_per_s = tail
-    knee_sample = int(starts[knee] + window // 2)
-    fade = int(round(TAIL_FADE_S * sample_rate))
-    gain = np.ones(audio.shape[0])
-    gain[knee_sample : knee_sample + fade] = 0.5 + 0.5 * np.cos(np.pi * np.arange(min(fade, audio.shape[0] - knee_sample)) / fade)
-    gain[knee_sample + fade :] = 0.0
-    return audio * gain, (end - knee) * hop / sample_rate, float(room_db_per_s)
+    return _faded_out(audio, int(starts[knee] + window // 2), sample_rate), (end - knee) * hop / sample_rate, float(room_db_per_s)
 
 
 def _rounded(value: float | None, digits: int = 2) -> float | None:

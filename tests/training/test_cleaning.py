@@ -338,6 +338,32 @@ def test_a_piano_decaying_under_the_hiss_keeps_its_partials_while_they_stand_abo
     assert np.all(error_db <= 3.0), np.sort(error_db)[-5:]
 
 
+
+@needs_soundfont
+def test_a_partial_that_sinks_into_the_hiss_decays_on_under_it_and_the_floor_after_the_note_is_silenced():
+    """A piano's fourth partial falls under -45 dBFS of hiss at 1.2 s: it goes on falling (gated, it dropped 30 dB at once).
+    After the note, where nothing of it is measurable, only the gate's residue of the floor was left: now silence."""
+    hold_s = 2.0
+    piano = gm_tones.render_note("piano", hold_s, hold_s + 1.0, SR)
+    noisy = room.add_hiss_and_hum(piano, SR)
+    cleaned, _ = clean(noisy, SR)
+
+    def fourth_partial_db(audio: np.ndarray, time_s: float) -> float:
+        """Partial 4's level (B puts it at 1047 Hz) in a 4096-point frame centred at time_s, dB."""
+        n_fft, centre = 4096, int(time_s * SR)
+        frame = audio[centre - n_fft // 2 : centre + n_fft // 2] * np.hanning(n_fft)
+        power = np.abs(np.fft.rfft(frame)) ** 2
+        b = int(round(1047.6 * n_fft / SR))
+        return float(10 * np.log10(power[b - 2 : b + 3].max() + 1e-30))
+
+    under_noise = fourth_partial_db(noisy - piano, 1.5) - fourth_partial_db(piano, 1.5)
+    assert under_noise >= 3.0  # the noise in its bins stands above it: nothing of it is measured there
+    assert abs(fourth_partial_db(cleaned, 1.5) - fourth_partial_db(piano, 1.5)) <= 6.0
+    after = slice(int((hold_s + 0.6) * SR), int((hold_s + 1.0) * SR))
+    assert np.abs(piano[after]).max() < 1e-4 and np.all(cleaned[after] == 0.0)  # the gate kept the floor 40 dB down: -85 dBFS
+    assert level_at_db(cleaned, hold_s - 0.05) == pytest.approx(level_at_db(piano, hold_s - 0.05), abs=1.0)  # the note itself, whole
+
+
 # -- The tone's own noise, under the floor the gate takes --------------------------------
 
 
