@@ -37,7 +37,7 @@ from grower.synth import gm_tones
 from grower.synth.bank import load_bank
 from grower.synth.render_params import RenderParams
 from grower.synth.renderer import RenderConfig, Renderer
-from grower.synth.spectral import harmonic_centroid_hz
+from grower.synth.spectral import harmonic_centroid_hz, harmonic_levels_db
 from grower.training.cli import main as train
 
 SR = 22050  # recordings, training and renders: one band for every centroid
@@ -83,6 +83,11 @@ def measure(bank, recordings: dict) -> dict:
     for name in INSTRUMENTS:
         up = f"{name}_up"
         figures = {"recorded": harmonic_centroid_hz(sustained(recordings[name]), f0[name], SR)}
+        # two readings of the recording itself an octave up: its fundamental alone (the least any voice can have), and its
+        # spectrum read exactly in hertz at 2 n f0 (its harmonics 2, 4, 6 ...: no fine structure kept by harmonic number)
+        amplitudes = 10.0 ** (harmonic_levels_db(sustained(recordings[name]), f0[name], SR, 64) / 20.0)
+        figures["fundamental alone"] = 2.0 * f0[name]
+        figures["read in hertz"] = float(np.sum(f0[name] * np.arange(2, 65, 2) * amplitudes[1::2]) / np.sum(amplitudes[1::2]))
         for transpose in ("harmonics", "envelope"):
             for label, factor in (("own", 1.0), ("octave up", 2.0), ("octave down", 0.5)):
                 figures[transpose, label] = centroid(bank, name, f0[name] * factor, transpose)
@@ -112,7 +117,9 @@ def report(results: dict) -> bool:
         ok = abs(error) <= GOAL_OCTAVE_UP
         met &= ok
         print(f"  {name:<10s} {100 * error:+6.1f} % ({'met' if ok else 'NOT met'}; harmonics: "
-              f"{100 * (f['harmonics', 'octave up'] / f['recorded'] - 1.0):+.0f} %)")
+              f"{100 * (f['harmonics', 'octave up'] / f['recorded'] - 1.0):+.0f} %; the recording's fundamental alone an octave up: "
+              f"{100 * (f['fundamental alone'] / f['recorded'] - 1.0):+.1f} %, its spectrum read in hertz at 2 n f0: "
+              f"{100 * (f['read in hertz'] / f['recorded'] - 1.0):+.1f} %)")
     print("goal: halfway (in log pitch) between two trained tones, with envelope, the centroid between theirs")
     for name, f in results.items():
         low, high, mid = f["low"], f["high"], f["halfway", "envelope"]
