@@ -48,8 +48,10 @@ FLOOR_BAND_DB = 3.0  # ... and the frames within this of it are its profile
 MIN_FLOOR_S = 0.25  # that much steady floor is needed to act on it
 MAX_FLOOR_SLOPE_DB_PER_S = 4.0  # a floor holds its level; a decay through the quiet band does not
 LOWEST_FLOOR_DBFS = -80.0  # a floor below this is left alone: nothing measurable to remove
+NO_STRETCH, TOO_NEAR = "no stretch", "too near"  # why find_noise_floor found none: no quiet stretch of the floor alone; a tone too near it
 FLOOR_PARTIAL_EXCESS_DB = 10.0  # a quiet frame with two neighbouring bins this far above the floor's spectrum holds a partial ...
-FLOOR_SMOOTH_BINS = 9  # ... that spectrum being the quietest frames' mean, smoothed across this many bins
+FLOOR_SMOOTH_BINS = 9  # ... that spectrum being the quietest frames' mean, smoothed across this many bins ...
+FLOOR_PARTIAL_WINDOW = 4096  # ... both read in windows this long (5.4 Hz bins at 22050 Hz)
 MIN_TONE_ABOVE_FLOOR_DB = 12.0  # the tone stands this far above its floor, or the "floor" is the tone
 GATE_DEPTH = 0.99  # gated bins keep 1 % (-40 dB), not holes: gated to zero, a clarinet trained 3 dB quiet (and -60 dB measured worse)
 KEEP_FFT = 2048  # the harmonics are taken back in frames this long ...
@@ -59,9 +61,12 @@ KEEP_MIN_EXCESS_DB = 1.0  # ... where, over the note, they hold this much more p
 KEEP_LOCAL_S = 0.25  # and a partial is kept in any frame where, over this long around it, ...
 KEEP_LOCAL_EXCESS_DB = 6.0  # ... it holds this much more (cleaned piano's LSD to the clean note 4.4 -> 3.8 dB; at 3 dB noise kept
                             # by chance cost a guitar 0.5 dB, at 10 dB the piano kept less)
-TONE_MEASURABLE = 0.5  # the tone sounds while its partials' bins hold this share more power than the noise alone would
+TONE_STANDS_DB = 3.0  # the tone goes on while some partial stands this far above the noise over KEEP_LOCAL_S (a soft G5 under
+                      # -60 dBFS stood 4-7 dB out for a second after its broadband level fell to the noise's) ...
+GATE_PASSED_DB = 25.0  # ... or the gate lets through more than this far under the floor (its residue: 40 dB under)
 DECAY_FIT_S = 0.3  # a partial that sinks into the noise goes on as the line fitted to its last this long ...
-DECAY_MIN_DB_PER_S = 3.0  # ... when it falls at least this fast (a steady partial that flickers at the floor is no decay)
+DECAY_MIN_DB_PER_S = 3.0  # ... when it falls at least this fast (a steady partial that flickers at the floor is no decay) ...
+DECAY_MAX_SCATTER_DB = 1.5  # ... and lies this near the line (a struck partial's decay is one; a release's bend is not)
 KEEP_F0_RANGE_HZ = (30.0, 2000.0)  # pitch search range, as FeatureConfig's
 OWN_NOISE_POINTS = 129  # the tone's own noise is kept at this many frequencies, 0 Hz to Nyquist (86 Hz apart at 22050 Hz)
 OWN_NOISE_SIGNIFICANCE = 1.0  # standard errors (of the frames' spread) it stands above zero, or it is not told from the floor ...
@@ -122,6 +127,8 @@ class Cleaning:
     tail_decay_db_per_s: float | None = None
     own_noise_db: tuple = ()  # the tone's own noise found above the floor, re its amplitude (own_noise_spectrum_db); (): none
     unmeasured_floor_dbfs: float | None = None  # no floor could be measured, yet one this loud runs through the take (left in)
+    near_floor_dbfs: float | None = None  # a floor at this level stood too near the tone to be removed (left in) ...
+    tone_above_floor_db: float | None = None  # ... the tone's loudest frame this far above it
 
     @property
     def changed(self) -> bool:
@@ -130,7 +137,7 @@ class Cleaning:
     @property
     def noted(self) -> bool:
         """Something to say: what was removed, or a floor that could not be."""
-        return self.changed or self.unmeasured_floor_dbfs is not None
+        return self.changed or self.unmeasured_floor_dbfs is not None or self.near_floor_dbfs is not None
 
     def describe(self) -> str:
         """One line of what was removed ('' when nothing was)."""
@@ -145,6 +152,9 @@ class Cleaning:
         if self.tail_cut_s > 0.0:
             decay = "" if self.tail_decay_db_per_s is None else f" (decaying {-self.tail_decay_db_per_s:.0f} dB/s)"
             parts.append(f"reverberant tail of {self.tail_cut_s:.2f} s cut{decay}")
+        if self.near_floor_dbfs is not None:
+            parts.append(f"a noise floor at {self.near_floor_dbfs:.0f} dBFS with the tone only {self.tone_above_floor_db or 0.0:.0f} dB above "
+                         f"it ({MIN_TONE_ABOVE_FLOOR_DB:g} dB are needed to tell them apart), so it is learned as it is")
         if self.unmeasured_floor_dbfs is not None:
             parts.append(f"a broadband floor of at least {self.unmeasured_floor_dbfs:.0f} dBFS (noise, or the tone's own breath) runs through "
                          f"the whole take, with no quiet stretch of {MIN_FLOOR_S:g} s to measure it from, so it is learned as it is: leave "
@@ -163,6 +173,8 @@ class Cleaning:
             "tail_decay_db_per_s": _rounded(self.tail_decay_db_per_s),
             "own_noise_db": list(self.own_noise_db),
             "unmeasured_floor_dbfs": _rounded(self.unmeasured_floor_dbfs),
+            "near_floor_dbfs": _rounded(self.near_floor_dbfs),
+            "tone_above_floor_db": _rounded(self.tone_above_floor_db),
         }
 
     @classmethod
@@ -199,7 +211,7 @@ def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, 
     mains_hz, lines_hz, hum_dbfs = find_hum(out, sample_rate)
     if lines_hz:
         out = remove_hum(out, sample_rate, lines_hz)
-    floor_dbfs, floor_mask = find_noise_floor(out, sample_rate)
+    floor_dbfs, floor_mask, refused = find_noise_floor(out, sample_rate)
     reduction_db, own_noise_db = 0.0, ()
     if floor_dbfs is not None:
         clip = noise_clip(out, floor_mask)
@@ -208,14 +220,18 @@ def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, 
         reduction_db = floor_dbfs - _power_mean_db(_frame_levels_db(out)[1][floor_mask])
         own_noise_db = tuple(float(x) for x in np.round(own_noise_spectrum_db(noisy, out, sample_rate, floor_dbfs, clip), 1))
         out = _faded_out(out, tone_end, sample_rate)  # after the tone, the gate's residue of the floor is all there is
-    unmeasured = None
-    if floor_dbfs is None:
-        level_dbfs = unmeasured_floor_dbfs(out, sample_rate)
-        unmeasured = level_dbfs if level_dbfs >= UNMEASURED_FLOOR_DBFS else None
+    unmeasured = near = above = None
+    if refused == TOO_NEAR:
+        _, level = _frame_levels_db(out)
+        near = _power_mean_db(level[level <= np.percentile(level, FLOOR_PERCENTILE) + FLOOR_BAND_DB])
+        above = float(level.max() - near)
+    elif refused == NO_STRETCH and (reading := unmeasured_floor_dbfs(out, sample_rate)) >= UNMEASURED_FLOOR_DBFS:
+        unmeasured = reading
     out, tail_cut_s, tail_slope = cut_reverberant_tail(out, sample_rate)
     cleaning = Cleaning(mode=mode, noise_floor_dbfs=floor_dbfs, noise_reduction_db=reduction_db, mains_hz=mains_hz, hum_dbfs=hum_dbfs,
                         hum_lines_hz=tuple(lines_hz), tail_cut_s=tail_cut_s, tail_decay_db_per_s=tail_slope,
-                        own_noise_db=own_noise_db, unmeasured_floor_dbfs=_rounded(unmeasured, 1))
+                        own_noise_db=own_noise_db, unmeasured_floor_dbfs=_rounded(unmeasured, 1), near_floor_dbfs=_rounded(near, 1),
+                        tone_above_floor_db=_rounded(above, 1))
     if not cleaning.changed:
         return audio, cleaning
     return out.astype(np.float32), cleaning
@@ -340,8 +356,8 @@ def remove_hum(audio: np.ndarray, sample_rate: int, lines_hz: list) -> np.ndarra
 # -- Noise floor -----------------------------------------------------------------------
 
 
-def find_noise_floor(audio: np.ndarray, sample_rate: int) -> tuple[float | None, np.ndarray]:
-    """(the floor's RMS in dBFS or None, [n_frames] bool: the level frames that are floor).
+def find_noise_floor(audio: np.ndarray, sample_rate: int) -> tuple[float | None, np.ndarray, str]:
+    """(the floor's RMS in dBFS or None, [n_frames] bool: the level frames that are floor, why none: '' | NO_STRETCH | TOO_NEAR).
 
     audio: [n_samples] at sample_rate Hz; level frames are LEVEL_WINDOW samples,
     LEVEL_HOP apart. A floor is the frames within FLOOR_BAND_DB of the
@@ -349,29 +365,33 @@ def find_noise_floor(audio: np.ndarray, sample_rate: int) -> tuple[float | None,
     (:func:`_holding_a_partial`), when they add up to MIN_FLOOR_S,
     their longest run holds its level (slope within MAX_FLOOR_SLOPE_DB_PER_S),
     it lies above LOWEST_FLOOR_DBFS and the tone stands
-    MIN_TONE_ABOVE_FLOOR_DB above it.
+    MIN_TONE_ABOVE_FLOOR_DB above it. Refused: NO_STRETCH where no such
+    stretch lasts (what is quiet holds the tone's partials, or a decay
+    passes through), TOO_NEAR where the tone stands nearer its floor.
     """
     starts, level = _frame_levels_db(audio)
     none = np.zeros(level.shape[0], bool)
     if level.size < 4:
-        return None, none
+        return None, none, NO_STRETCH
     floor_db = np.percentile(level, FLOOR_PERCENTILE)
     if floor_db + FLOOR_BAND_DB < LOWEST_FLOOR_DBFS:
-        return None, none  # (cheaply: the floor's mean lies in its band) a clean recording's silence
+        return None, none, ""  # (cheaply: the floor's mean lies in its band) a clean recording's silence
     quiet = level <= floor_db + FLOOR_BAND_DB
     quiet &= ~_holding_a_partial(audio, starts, quiet, level <= floor_db)
     if not quiet.any():
-        return None, none
+        return None, none, NO_STRETCH
     floor_dbfs = _power_mean_db(level[quiet])
-    if floor_dbfs < LOWEST_FLOOR_DBFS or level.max() - floor_dbfs < MIN_TONE_ABOVE_FLOOR_DB:
-        return None, none
+    if floor_dbfs < LOWEST_FLOOR_DBFS:
+        return None, none, ""
+    if level.max() - floor_dbfs < MIN_TONE_ABOVE_FLOOR_DB:
+        return None, none, TOO_NEAR
     if quiet.sum() * LEVEL_HOP / sample_rate < MIN_FLOOR_S:
-        return None, none
+        return None, none, NO_STRETCH
     run = _longest_run(quiet)
     t_s = np.arange(run.start, run.stop) * LEVEL_HOP / sample_rate
     if t_s.size >= 3 and abs(np.polyfit(t_s, level[run], 1)[0]) > MAX_FLOOR_SLOPE_DB_PER_S:
-        return None, none  # the level moves: a decay passing through the quiet band, not a floor
-    return float(floor_dbfs), quiet
+        return None, none, NO_STRETCH  # the level moves: a decay passing through the quiet band, not a floor
+    return float(floor_dbfs), quiet, ""
 
 
 def _holding_a_partial(audio: np.ndarray, starts: np.ndarray, quiet: np.ndarray, quietest: np.ndarray) -> np.ndarray:
@@ -386,14 +406,19 @@ def _holding_a_partial(audio: np.ndarray, starts: np.ndarray, quiet: np.ndarray,
     percentile; a partial only adds power) give the floor's spectrum, smoothed
     across FLOOR_SMOOTH_BINS (a floor's spectrum is smooth); a frame holds a
     partial where two neighbouring bins stand FLOOR_PARTIAL_EXCESS_DB above it
-    (a window's main lobe; one bin of pure noise does so now and then).
+    (a window's main lobe; one bin of pure noise does so now and then), in a
+    FLOOR_PARTIAL_WINDOW around the frame: longer than a level frame, so a
+    partial stands further out of the noise in its bin (a soft piano G5 that
+    stood 13 dB out in 4096 samples read 7 in 1024, and was taken for floor).
     starts: [n_frames] each level frame's first sample in audio.
     """
     from scipy.ndimage import median_filter
 
     index = np.flatnonzero(quiet)
-    window = np.hanning(LEVEL_WINDOW + 1)[:-1]
-    frames = np.lib.stride_tricks.sliding_window_view(np.asarray(audio, np.float64), LEVEL_WINDOW)[starts[index]] * window
+    window = np.hanning(FLOOR_PARTIAL_WINDOW + 1)[:-1]
+    reach = (FLOOR_PARTIAL_WINDOW - LEVEL_WINDOW) // 2  # each window centred on its level frame
+    padded = np.pad(np.asarray(audio, np.float64), (reach, FLOOR_PARTIAL_WINDOW))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, FLOOR_PARTIAL_WINDOW)[starts[index]] * window
     power = np.abs(np.fft.rfft(frames, axis=1)) ** 2  # [n_quiet, n_bins]
     profile = median_filter(power[quietest[index]].mean(axis=0), size=FLOOR_SMOOTH_BINS, mode="nearest")
     above = power[:, 1:-1] > profile[1:-1] * 10 ** (FLOOR_PARTIAL_EXCESS_DB / 10)  # DC and Nyquist left out
@@ -455,21 +480,25 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     bins within KEEP_BINS of each harmonic of its pitch (librosa.yin) hold the
     harmonic plus noise; averaged over the note, a harmonic that is there
     raises them KEEP_MIN_EXCESS_DB above the noise's mean power there
-    (noise_clip [n_samples]: the floor's own samples). And wherever a partial
-    stands KEEP_LOCAL_EXCESS_DB above that noise over KEEP_LOCAL_S around a
-    frame, it is kept there, at the tone's pitch, whatever the frame's
-    level: a piano's decay falls under the noise's broadband level while its
-    partials stand 15 dB above the noise in their bins, and the gate (whose
-    threshold lies 11 dB above the noise's mean power) took its second and
-    third partials 30 dB down for the last half of a 2 s note. Those
-    harmonics are taken back, less the noise's mean power (spectral
-    subtraction, the recording's phase); the others stay gated. Where a
-    partial sinks into the noise, its decay goes on under it
-    (:func:`continued_decays`). The tone ends at the later of its last loud
-    frame and the last where its partials' bins hold TONE_MEASURABLE more
-    power than the noise alone; past it nothing is kept (a partial's bins
-    stand out of pure noise now and then). By hand: noisereduce's gate takes
-    no mask of bins to spare.
+    (noise_clip [n_samples]: the floor's own samples). In quieter frames a
+    partial is kept where it stands KEEP_LOCAL_EXCESS_DB above that noise
+    over KEEP_LOCAL_S around the frame, at the tone's pitch: a piano's decay
+    falls under the noise's broadband level while its partials stand 15 dB
+    above the noise in their bins, and the gate (whose threshold lies 11 dB
+    above the noise's mean power) took its second and third partials 30 dB
+    down for the last half of a 2 s note. (In the loud frames the note's
+    verdict stands: frame by frame, a clarinet's weak upper partials came and
+    went, 0.6 dB of LSD.) Those harmonics are taken back, less the noise's
+    mean power (spectral subtraction, the recording's phase); the others stay
+    gated. Where a partial sinks into the noise, its decay goes on under it
+    (:func:`continued_decays`). The tone ends where, after its last loud
+    frame, no partial stands out of the noise any more, and the last to
+    stand out no longer stands TONE_STANDS_DB out (over KEEP_LOCAL_S; one of
+    forty partials' bins does, in pure noise, at any moment), nor does the
+    gate let through more than its residue of the floor (GATE_PASSED_DB under
+    it). Past it nothing is kept: not the residue, nor what stands out by
+    chance, nor the gate's burst at a file's end. By hand:
+    noisereduce's gate takes no mask of bins to spare.
     """
     from scipy.ndimage import uniform_filter1d
 
@@ -499,15 +528,20 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     expected = np.where(inside, noise_power[bins], 0.0).sum(axis=2)
     present = heard[frames].sum(axis=0) >= expected[frames].sum(axis=0) * 10 ** (KEEP_MIN_EXCESS_DB / 10)  # [n_harmonics]
     span = max(1, int(round(KEEP_LOCAL_S * sample_rate / hop)))
-    local = uniform_filter1d(heard, span, axis=0, mode="nearest") >= uniform_filter1d(expected, span, axis=0, mode="nearest") * 10 ** (
-        KEEP_LOCAL_EXCESS_DB / 10)  # [n_frames, n_harmonics]
-    total = uniform_filter1d((heard - expected).sum(axis=1), span, mode="nearest")  # [n_frames] the partials' power over the noise's
-    measurable = np.flatnonzero(total >= TONE_MEASURABLE * uniform_filter1d(expected.sum(axis=1), span, mode="nearest"))
-    last = max(int(frames[-1]), int(measurable[-1]) if measurable.size else 0)  # the tone's last frame
+    around = uniform_filter1d(expected, span, axis=0, mode="nearest")
+    local = (uniform_filter1d(heard, span, axis=0, mode="nearest") >= around * 10 ** (KEEP_LOCAL_EXCESS_DB / 10)) & (around > 0.0)
+    # [n_frames, n_harmonics]; a partial past Nyquist (a stretched tone's) has no bins: 0 >= 0 is no partial standing out
+    passed = 10 * np.log10(np.mean(np.abs(gated_spectrum) ** 2, axis=0) / (np.sum(np.hanning(n_fft) ** 2) / 2) + 1e-20) >= floor_dbfs - GATE_PASSED_DB
+    last = _last_frame(local.any(axis=1) | passed, int(frames[-1]))
+    fading = local[max(0, last - span + 1) : last + 1].any(axis=0)  # [n_harmonics] the partials that stood out last: while one of
+    # them stands out at all, the tone goes on
+    if fading.any():
+        faint = (uniform_filter1d(heard, span, axis=0, mode="nearest") >= around * 10 ** (TONE_STANDS_DB / 10)) & (around > 0.0)
+        last = _last_frame(faint[:, fading].any(axis=1) | passed, last)
     local[last + 1 :] = False
     sounding = np.zeros(n_frames, bool)
     sounding[frames] = True
-    chosen = (sounding[:, None] & present[None, :]) | local  # [n_frames, n_harmonics]
+    chosen = np.where(sounding[:, None], present[None, :], local)  # [n_frames, n_harmonics]
     frame, harmonic = np.nonzero(chosen)
     keep = np.zeros((n_bins, n_frames), bool)
     keep[bins[frame, harmonic][inside[frame, harmonic]], np.repeat(frame, offsets.size)[inside[frame, harmonic].ravel()]] = True
@@ -517,6 +551,13 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     continued, where = continued_decays(noisy_spectrum, heard, expected, local, chosen, bins, inside, partial_hz, last, hop, sample_rate, span)
     restored = librosa.istft(np.where(keep, taken, np.where(where, continued, gated_spectrum)), hop_length=hop, length=noisy.shape[0])
     return np.asarray(restored, np.float64), min(last * hop + n_fft // 2, noisy.shape[0])  # frame `last` is centred on last * hop
+
+
+def _last_frame(standing: np.ndarray, loud_until: int) -> int:
+    """The tone's last frame: from its last loud frame (loud_until), on while some partial stands out of the noise (standing,
+    [n_frames] bool); after the first frame where none does, a partial's bins standing out are the noise's own chance."""
+    after = np.flatnonzero(~standing[loud_until + 1 :])
+    return loud_until + (int(after[0]) if after.size else standing.shape[0] - 1 - loud_until)
 
 
 def continued_decays(spectrum: np.ndarray, heard: np.ndarray, expected: np.ndarray, local: np.ndarray, chosen: np.ndarray,
@@ -557,8 +598,9 @@ def continued_decays(spectrum: np.ndarray, heard: np.ndarray, expected: np.ndarr
         if local[end - fit + 1 : end + 1, h].sum() < fit // 2:
             continue  # it flickered at the floor: nothing to fit a decay to
         recent = np.arange(end - fit + 1, end + 1)
-        slope, at_end = np.polyfit(recent - end, 10 * np.log10(np.maximum(excess[recent, h], 1e-30)), 1)  # dB a frame, dB
-        if slope * sample_rate / hop > -DECAY_MIN_DB_PER_S:
+        level = 10 * np.log10(np.maximum(excess[recent, h], 1e-30))
+        slope, at_end = np.polyfit(recent - end, level, 1)  # dB a frame, dB
+        if slope * sample_rate / hop > -DECAY_MIN_DB_PER_S or np.std(level - (at_end + slope * (recent - end))) > DECAY_MAX_SCATTER_DB:
             continue
         later = np.arange(end + 1, last + 1)
         level_db = at_end + np.minimum(slope * (later - end), tone_db[later] - tone_db[end])

@@ -134,6 +134,35 @@ def test_a_noisy_take_with_no_quiet_stretch_is_left_as_it_is_and_said(clarinet):
         assert Cleaning.from_dict(cleaning.to_dict()) == cleaning
 
 
+@needs_soundfont
+def test_a_floor_the_tone_barely_clears_is_left_and_said_as_such(clarinet):
+    """A soft note 8 dB over its hiss has a floor to measure but no margin to gate by: it is said, not 'no quiet stretch'."""
+    soft = room.add_hiss_and_hum(gm_tones.render_note("clarinet", HOLD_S, HOLD_S + 1.0, SR, velocity=40), SR, hum_dbfs=-200.0)
+    cleaned, cleaning = clean(soft, SR)
+    assert cleaned is soft and cleaning.noise_floor_dbfs is None and cleaning.unmeasured_floor_dbfs is None
+    assert cleaning.near_floor_dbfs == pytest.approx(-45.0, abs=1.5) and 0.0 < cleaning.tone_above_floor_db < 12.0
+    assert "dB are needed to tell them apart" in cleaning.describe() and "no quiet stretch" not in cleaning.describe()
+
+
+@needs_soundfont
+def test_a_soft_high_piano_note_keeps_its_fundamental_while_it_stands_out_of_the_hiss():
+    """A soft G5 under -60 dBFS stands 10-13 dB out of the noise in its bin for 1.5 s after its broadband level sank to the
+    noise's: its quiet frames are no floor, and the note is not faded out while it sounds (it was, at 0.8 s)."""
+    piano = gm_tones.render_note("piano", 2.0, 3.0, SR, velocity=40, key=79)
+    noisy = room.add_hiss_and_hum(piano, SR, noise_dbfs=-60.0)
+    cleaned, _ = clean(noisy, SR)
+
+    def fundamental_db(audio: np.ndarray, time_s: float) -> float:
+        n_fft, centre = 4096, int(time_s * SR)
+        power = np.abs(np.fft.rfft(audio[centre - n_fft // 2 : centre + n_fft // 2] * np.hanning(n_fft))) ** 2
+        b = int(round(784.0 * n_fft / SR))
+        return float(10 * np.log10(power[b - 3 : b + 4].max() + 1e-30))
+
+    for time_s in (1.0, 1.5, 1.7):
+        assert fundamental_db(piano, time_s) - fundamental_db(noisy - piano, time_s) >= 8.0
+        assert fundamental_db(cleaned, time_s) == pytest.approx(fundamental_db(piano, time_s), abs=4.0)
+
+
 @pytest.mark.parametrize("f0_hz", [49.0, 98.6, 120.5, 151.0])
 def test_a_steady_bass_tone_near_the_mains_grid_keeps_its_partials(f0_hz):
     """Partials near k x 50 or 60 Hz that hold steady are not hum: off the grid by more than it drifts."""
