@@ -57,7 +57,8 @@ GATE_DEPTH = 0.99  # gated bins keep 1 % (-40 dB), not holes: gated to zero, a c
 KEEP_FFT = 2048  # the harmonics are taken back in frames this long ...
 KEEP_BINS = 1  # ... this many bins either side of each harmonic (10.8 Hz bins at 22050 Hz) ...
 KEEP_ABOVE_FLOOR_DB = 10.0  # ... in frames whose level stands this far above the floor (the tone sounds)
-KEEP_MIN_EXCESS_DB = 1.0  # ... where, over the note, they hold this much more power than the noise alone would;
+KEEP_MIN_EXCESS_DB = 1.3  # ... where, over the note, they hold this much more power than the noise alone would (at 1 dB one of
+                          # forty partials' bins does by chance in a 2 s note: a clarinet's 23rd, 28 dB under the noise, was kept);
 KEEP_LOCAL_S = 0.25  # and a partial is kept in any frame where, over this long around it, ...
 KEEP_LOCAL_EXCESS_DB = 6.0  # ... it holds this much more (cleaned piano's LSD to the clean note 4.4 -> 3.8 dB; at 3 dB noise kept
                             # by chance cost a guitar 0.5 dB, at 10 dB the piano kept less)
@@ -508,7 +509,10 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     f0_hz = _pitch_track(noisy, sample_rate, n_fft, hop)  # [n_frames]
     noisy_spectrum = librosa.stft(noisy, n_fft=n_fft, hop_length=hop)  # [n_bins, n_frames]
     gated_spectrum = librosa.stft(gated, n_fft=n_fft, hop_length=hop)
-    noise_power = np.mean(np.abs(librosa.stft(noise_clip, n_fft=n_fft, hop_length=hop)) ** 2, axis=1)  # [n_bins]
+    # [n_bins]; a floor's spectrum is smooth, and its mean over a few hundred frames scatters by 10 % a bin: unsmoothed, which
+    # of a clarinet's weak partials stood 1 dB out flipped with the frames that made the clip (its sustain's LSD 4.4 to 5.4 dB)
+    noise_power = uniform_filter1d(np.mean(np.abs(librosa.stft(noise_clip, n_fft=n_fft, hop_length=hop)) ** 2, axis=1), FLOOR_SMOOTH_BINS,
+                                   mode="nearest")
     n_bins, n_frames = noisy_spectrum.shape
     power = np.abs(noisy_spectrum) ** 2
     level_db = 10 * np.log10(np.mean(power, axis=0) / (np.sum(np.hanning(n_fft) ** 2) / 2) + 1e-20)  # [n_frames] the frame's mean square
