@@ -33,6 +33,7 @@ where scipy's notch filters were measured to leave too much (see remove_hum).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,8 +51,9 @@ MAX_FLOOR_SLOPE_DB_PER_S = 4.0  # a floor holds its level; a decay through the q
 LOWEST_FLOOR_DBFS = -80.0  # a floor below this is left alone: nothing measurable to remove
 NO_STRETCH, TOO_NEAR = "no stretch", "too near"  # why find_noise_floor found none: no quiet stretch of the floor alone; a tone too near it
 FLOOR_PARTIAL_EXCESS_DB = 10.0  # a quiet frame with two neighbouring bins this far above the floor's spectrum holds a partial ...
-FLOOR_SMOOTH_BINS = 9  # ... that spectrum being the quietest frames' mean, smoothed across this many bins ...
-FLOOR_PARTIAL_WINDOW = 4096  # ... both read in windows this long (5.4 Hz bins at 22050 Hz)
+FLOOR_SMOOTH_BINS = 9  # ... that spectrum being the quietest frames' mean, smoothed (a median) across this many bins ...
+FLOOR_PARTIAL_WINDOW = 4096  # ... both read in windows this long (5.4 Hz bins at 22050 Hz) ...
+FLOOR_PARTIAL_CHUNK = 256  # ... this many at a time
 MIN_TONE_ABOVE_FLOOR_DB = 12.0  # the tone stands this far above its floor, or the "floor" is the tone
 GATE_DEPTH = 0.99  # gated bins keep 1 % (-40 dB), not holes: gated to zero, a clarinet trained 3 dB quiet (and -60 dB measured worse)
 KEEP_FFT = 2048  # the harmonics are taken back in frames this long ...
@@ -154,8 +156,9 @@ class Cleaning:
             decay = "" if self.tail_decay_db_per_s is None else f" (decaying {-self.tail_decay_db_per_s:.0f} dB/s)"
             parts.append(f"reverberant tail of {self.tail_cut_s:.2f} s cut{decay}")
         if self.near_floor_dbfs is not None:
-            parts.append(f"a noise floor at {self.near_floor_dbfs:.0f} dBFS with the tone only {self.tone_above_floor_db or 0.0:.0f} dB above "
-                         f"it ({MIN_TONE_ABOVE_FLOOR_DB:g} dB are needed to tell them apart), so it is learned as it is")
+            above = "" if self.tone_above_floor_db is None else f" only {self.tone_above_floor_db:.0f} dB"
+            parts.append(f"a noise floor at {self.near_floor_dbfs:.0f} dBFS with the tone{above} above it ({MIN_TONE_ABOVE_FLOOR_DB:g} dB "
+                         "are needed to tell them apart), so it is learned as it is")
         if self.unmeasured_floor_dbfs is not None:
             parts.append(f"a broadband floor of at least {self.unmeasured_floor_dbfs:.0f} dBFS (noise, or the tone's own breath) runs through "
                          f"the whole take, with no quiet stretch of {MIN_FLOOR_S:g} s to measure it from, so it is learned as it is: leave "
@@ -212,7 +215,8 @@ def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, 
     mains_hz, lines_hz, hum_dbfs = find_hum(out, sample_rate)
     if lines_hz:
         out = remove_hum(out, sample_rate, lines_hz)
-    floor_dbfs, floor_mask, refused = find_noise_floor(out, sample_rate)
+    found = find_noise_floor(out, sample_rate)
+    floor_dbfs, floor_mask = found.dbfs, found.frames
     reduction_db, own_noise_db = 0.0, ()
     if floor_dbfs is not None:
         clip = noise_clip(out, floor_mask)
@@ -222,13 +226,11 @@ def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, 
         own_noise_db = tuple(float(x) for x in np.round(own_noise_spectrum_db(noisy, out, sample_rate, floor_dbfs, clip), 1))
         out = _faded_out(out, tone_end, sample_rate)  # after the tone, the gate's residue of the floor is all there is
     unmeasured = near = above = None
-    if refused == TOO_NEAR:
-        _, level = _frame_levels_db(out)
-        near = _power_mean_db(level[level <= np.percentile(level, FLOOR_PERCENTILE) + FLOOR_BAND_DB])
-        above = float(level.max() - near)
-    elif refused == NO_STRETCH and (reading := unmeasured_floor_dbfs(out, sample_rate)) >= UNMEASURED_FLOOR_DBFS:
+    if found.refused == TOO_NEAR:
+        near, above = found.candidate_dbfs, found.tone_above_db
+    elif found.refused == NO_STRETCH and (reading := unmeasured_floor_dbfs(out, sample_rate)) >= UNMEASURED_FLOOR_DBFS:
         unmeasured = reading
-    out, tail_cut_s, tail_slope = cut_reverberant_tail(out, sample_rate)
+    out, tail_cut_s, tail_slope = cut_reverberant_tail(out, sample_rate, floor_dbfs)
     cleaning = Cleaning(mode=mode, noise_floor_dbfs=floor_dbfs, noise_reduction_db=reduction_db, mains_hz=mains_hz, hum_dbfs=hum_dbfs,
                         hum_lines_hz=tuple(lines_hz), tail_cut_s=tail_cut_s, tail_decay_db_per_s=tail_slope,
                         own_noise_db=own_noise_db, unmeasured_floor_dbfs=_rounded(unmeasured, 1), near_floor_dbfs=_rounded(near, 1),
@@ -246,8 +248,9 @@ def remove_dc(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     near the tone to act on. A whole-file mean is not enough: the silence keeps
     the offset less the tone's own mean. Where the frames' median offset is under
     LOWEST_FLOOR_DBFS, or its power under DC_NEGLIGIBLE of the quietest frames'
-    (0.4 dB), audio comes back as it is. Otherwise a zero-phase
-    high-pass, DC_CUTOFF_HZ, order 2: an A0 (27.5 Hz) loses 0.07 dB. The cleaned
+    (0.4 dB), or the take is shorter than four level frames, audio comes back as
+    it is. Otherwise a zero-phase high-pass, DC_CUTOFF_HZ, order 2, run forth
+    and back: an A0 (27.5 Hz) loses 0.15 dB. The cleaned
     audio leaves the offset out; a recording with nothing else to remove comes
     back as it was, offset and all.
     """
@@ -357,8 +360,20 @@ def remove_hum(audio: np.ndarray, sample_rate: int, lines_hz: list) -> np.ndarra
 # -- Noise floor -----------------------------------------------------------------------
 
 
-def find_noise_floor(audio: np.ndarray, sample_rate: int) -> tuple[float | None, np.ndarray, str]:
-    """(the floor's RMS in dBFS or None, [n_frames] bool: the level frames that are floor, why none: '' | NO_STRETCH | TOO_NEAR).
+class Floor(NamedTuple):
+    """What :func:`find_noise_floor` found: dbfs (the floor's RMS, or None), frames ([n_frames] bool: the level frames that
+    are floor), refused ('' | NO_STRETCH | TOO_NEAR: why none), and for TOO_NEAR the floor it judged (candidate_dbfs) and how
+    far the tone's loudest frame stands above it (tone_above_db)."""
+
+    dbfs: float | None
+    frames: np.ndarray
+    refused: str = ""
+    candidate_dbfs: float | None = None
+    tone_above_db: float | None = None
+
+
+def find_noise_floor(audio: np.ndarray, sample_rate: int) -> Floor:
+    """The stationary noise floor under a recording, or why there is none (:class:`Floor`).
 
     audio: [n_samples] at sample_rate Hz; level frames are LEVEL_WINDOW samples,
     LEVEL_HOP apart. A floor is the frames within FLOOR_BAND_DB of the
@@ -368,31 +383,36 @@ def find_noise_floor(audio: np.ndarray, sample_rate: int) -> tuple[float | None,
     it lies above LOWEST_FLOOR_DBFS and the tone stands
     MIN_TONE_ABOVE_FLOOR_DB above it. Refused: NO_STRETCH where no such
     stretch lasts (what is quiet holds the tone's partials, or a decay
-    passes through), TOO_NEAR where the tone stands nearer its floor.
+    passes through, or the whole take is one level: a steady tone, or noise
+    alone), TOO_NEAR where a tone stands above its floor, but nearer than
+    MIN_TONE_ABOVE_FLOOR_DB.
     """
     starts, level = _frame_levels_db(audio)
     none = np.zeros(level.shape[0], bool)
     if level.size < 4:
-        return None, none, NO_STRETCH
+        return Floor(None, none, NO_STRETCH)
     floor_db = np.percentile(level, FLOOR_PERCENTILE)
     if floor_db + FLOOR_BAND_DB < LOWEST_FLOOR_DBFS:
-        return None, none, ""  # (cheaply: the floor's mean lies in its band) a clean recording's silence
+        return Floor(None, none)  # (cheaply: the floor's mean lies in its band) a clean recording's silence
     quiet = level <= floor_db + FLOOR_BAND_DB
     quiet &= ~_holding_a_partial(audio, starts, quiet, level <= floor_db)
     if not quiet.any():
-        return None, none, NO_STRETCH
+        return Floor(None, none, NO_STRETCH)
     floor_dbfs = _power_mean_db(level[quiet])
     if floor_dbfs < LOWEST_FLOOR_DBFS:
-        return None, none, ""
-    if level.max() - floor_dbfs < MIN_TONE_ABOVE_FLOOR_DB:
-        return None, none, TOO_NEAR
+        return Floor(None, none)
+    above_db = float(level.max() - floor_dbfs)
+    if above_db <= FLOOR_BAND_DB:
+        return Floor(None, none, NO_STRETCH)  # nothing stands above the "floor": it is the take itself
+    if above_db < MIN_TONE_ABOVE_FLOOR_DB:
+        return Floor(None, none, TOO_NEAR, float(floor_dbfs), above_db)
     if quiet.sum() * LEVEL_HOP / sample_rate < MIN_FLOOR_S:
-        return None, none, NO_STRETCH
+        return Floor(None, none, NO_STRETCH)
     run = _longest_run(quiet)
     t_s = np.arange(run.start, run.stop) * LEVEL_HOP / sample_rate
     if t_s.size >= 3 and abs(np.polyfit(t_s, level[run], 1)[0]) > MAX_FLOOR_SLOPE_DB_PER_S:
-        return None, none, NO_STRETCH  # the level moves: a decay passing through the quiet band, not a floor
-    return float(floor_dbfs), quiet, ""
+        return Floor(None, none, NO_STRETCH)  # the level moves: a decay passing through the quiet band, not a floor
+    return Floor(float(floor_dbfs), quiet)
 
 
 def _holding_a_partial(audio: np.ndarray, starts: np.ndarray, quiet: np.ndarray, quietest: np.ndarray) -> np.ndarray:
@@ -415,16 +435,22 @@ def _holding_a_partial(audio: np.ndarray, starts: np.ndarray, quiet: np.ndarray,
     """
     from scipy.ndimage import median_filter
 
-    index = np.flatnonzero(quiet)
     window = np.hanning(FLOOR_PARTIAL_WINDOW + 1)[:-1]
     reach = (FLOOR_PARTIAL_WINDOW - LEVEL_WINDOW) // 2  # each window centred on its level frame
-    padded = np.pad(np.asarray(audio, np.float64), (reach, FLOOR_PARTIAL_WINDOW))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, FLOOR_PARTIAL_WINDOW)[starts[index]] * window
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2  # [n_quiet, n_bins]
-    profile = median_filter(power[quietest[index]].mean(axis=0), size=FLOOR_SMOOTH_BINS, mode="nearest")
-    above = power[:, 1:-1] > profile[1:-1] * 10 ** (FLOOR_PARTIAL_EXCESS_DB / 10)  # DC and Nyquist left out
+    views = np.lib.stride_tricks.sliding_window_view(np.pad(np.asarray(audio, np.float64), (reach, FLOOR_PARTIAL_WINDOW)), FLOOR_PARTIAL_WINDOW)
+
+    def power(frames: np.ndarray):
+        """[len(frames), n_bins] each level frame's power spectrum, a chunk at a time (120 s of hiss took 0.9 GB at once)."""
+        for first in range(0, frames.size, FLOOR_PARTIAL_CHUNK):
+            yield np.abs(np.fft.rfft(views[starts[frames[first : first + FLOOR_PARTIAL_CHUNK]]] * window, axis=1)) ** 2
+
+    quietest_frames = np.flatnonzero(quiet & quietest)
+    profile = median_filter(sum(p.sum(axis=0) for p in power(quietest_frames)) / quietest_frames.size, size=FLOOR_SMOOTH_BINS, mode="nearest")
     holding = np.zeros_like(quiet)
-    holding[index] = np.any(above[:, :-1] & above[:, 1:], axis=1)
+    index = np.flatnonzero(quiet)
+    for first, p in zip(range(0, index.size, FLOOR_PARTIAL_CHUNK), power(index)):
+        above = p[:, 1:-1] > profile[1:-1] * 10 ** (FLOOR_PARTIAL_EXCESS_DB / 10)  # DC and Nyquist left out
+        holding[index[first : first + FLOOR_PARTIAL_CHUNK]] = np.any(above[:, :-1] & above[:, 1:], axis=1)
     return holding
 
 
@@ -493,15 +519,16 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     mean power (spectral subtraction, the recording's phase); the others stay
     gated. Where a partial sinks into the noise, its decay goes on under it
     (:func:`continued_decays`). The tone ends where, after its last loud
-    frame, no partial stands out of the noise any more, and the last to
-    stand out no longer stands TONE_STANDS_DB out (over KEEP_LOCAL_S; one of
-    forty partials' bins does, in pure noise, at any moment), nor does the
+    frame, no partial stands out of the noise any more, and the one that stood
+    out most at the end no longer stands TONE_STANDS_DB out (over
+    KEEP_LOCAL_S; one of forty partials' bins does, in pure noise, at any
+    moment, and so did one of a trumpet's twenty), nor does the
     gate let through more than its residue of the floor (GATE_PASSED_DB under
     it). Past it nothing is kept: not the residue, nor what stands out by
     chance, nor the gate's burst at a file's end. By hand:
     noisereduce's gate takes no mask of bins to spare.
     """
-    from scipy.ndimage import uniform_filter1d
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
     from .features import librosa  # imported there once numba's cache is locked
 
@@ -530,18 +557,20 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     bins = np.clip(bins, 0, n_bins - 1)
     heard = np.where(inside, power[bins, np.arange(n_frames)[:, None, None]], 0.0).sum(axis=2)  # [n_frames, n_harmonics]
     expected = np.where(inside, noise_power[bins], 0.0).sum(axis=2)
-    present = heard[frames].sum(axis=0) >= expected[frames].sum(axis=0) * 10 ** (KEEP_MIN_EXCESS_DB / 10)  # [n_harmonics]
+    present = (heard[frames].sum(axis=0) >= expected[frames].sum(axis=0) * 10 ** (KEEP_MIN_EXCESS_DB / 10)) & (expected[frames].sum(axis=0) > 0)
     span = max(1, int(round(KEEP_LOCAL_S * sample_rate / hop)))
     around = uniform_filter1d(expected, span, axis=0, mode="nearest")
     local = (uniform_filter1d(heard, span, axis=0, mode="nearest") >= around * 10 ** (KEEP_LOCAL_EXCESS_DB / 10)) & (around > 0.0)
     # [n_frames, n_harmonics]; a partial past Nyquist (a stretched tone's) has no bins: 0 >= 0 is no partial standing out
+    local[: frames[0]] = False  # before the note: averaged over KEEP_LOCAL_S, the onset's power stood out 0.12 s early
     passed = 10 * np.log10(np.mean(np.abs(gated_spectrum) ** 2, axis=0) / (np.sum(np.hanning(n_fft) ** 2) / 2) + 1e-20) >= floor_dbfs - GATE_PASSED_DB
+    passed = maximum_filter1d(passed.astype(np.uint8), span).astype(bool)  # [n_frames]; what the gate lets through dips for a frame
     last = _last_frame(local.any(axis=1) | passed, int(frames[-1]))
-    fading = local[max(0, last - span + 1) : last + 1].any(axis=0)  # [n_harmonics] the partials that stood out last: while one of
-    # them stands out at all, the tone goes on
-    if fading.any():
-        faint = (uniform_filter1d(heard, span, axis=0, mode="nearest") >= around * 10 ** (TONE_STANDS_DB / 10)) & (around > 0.0)
-        last = _last_frame(faint[:, fading].any(axis=1) | passed, last)
+    recent = slice(max(0, last - span + 1), last + 1)
+    if local[recent].any():  # the partial that stood out most at the end: while it stands out at all, the tone goes on
+        ratio = uniform_filter1d(heard, span, axis=0, mode="nearest") / np.maximum(around, 1e-30)  # [n_frames, n_harmonics]
+        fading = int(np.argmax(np.where(local[recent], ratio[recent], 0.0).max(axis=0)))
+        last = _last_frame((ratio[:, fading] >= 10 ** (TONE_STANDS_DB / 10)) | passed, last)
     local[last + 1 :] = False
     sounding = np.zeros(n_frames, bool)
     sounding[frames] = True
@@ -558,8 +587,8 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
 
 
 def _last_frame(standing: np.ndarray, loud_until: int) -> int:
-    """The tone's last frame: from its last loud frame (loud_until), on while some partial stands out of the noise (standing,
-    [n_frames] bool); after the first frame where none does, a partial's bins standing out are the noise's own chance."""
+    """The tone's last frame: from its last loud frame (loud_until), on while something of it stands out of the noise (standing,
+    [n_frames] bool); after the first frame where nothing does, a partial's bins standing out are the noise's own chance."""
     after = np.flatnonzero(~standing[loud_until + 1 :])
     return loud_until + (int(after[0]) if after.size else standing.shape[0] - 1 - loud_until)
 
@@ -573,7 +602,7 @@ def continued_decays(spectrum: np.ndarray, heard: np.ndarray, expected: np.ndarr
     the noise while the tone goes on; gated there, they stopped dead 30-40 dB
     above where they truly were (a piano's fourth partial at 1.5 s), and the
     model learnt a cliff. For each partial that stood out of the noise (local:
-    [n_frames, n_harmonics]) over most of the DECAY_FIT_S before it sank, the
+    [n_frames, n_harmonics]) over at least half of the DECAY_FIT_S before it sank, the
     line fitted to its power over the noise's (heard - expected, both
     [n_frames, n_harmonics], smoothed over span frames as local is) over that
     stretch goes on, when it falls DECAY_MIN_DB_PER_S or faster, and never
@@ -752,14 +781,17 @@ def _power_mean_db(levels_db: np.ndarray) -> float:
 # -- Reverberant tail ------------------------------------------------------------------
 
 
-def cut_reverberant_tail(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, float, float | None]:
+def cut_reverberant_tail(audio: np.ndarray, sample_rate: int, floor_dbfs: float | None = None) -> tuple[np.ndarray, float, float | None]:
     """(audio, tail cut s, the room's decay dB/s or None): audio [n_samples] with its reverberant tail faded.
 
     From the knee that segment.reverberant_tail finds, the recording fades out
     over TAIL_FADE_S (a raised cosine: no click) and is silent after it; past
     the knee the dry release lies under the room's decay already, so the cut
     loses nothing of the tone. The cut is how long the tail sounded from the
-    knee on.
+    knee on. floor_dbfs: the noise floor removed before, if one was: a tail is
+    judged only above it, where it was measured (under it, a release's partials
+    taken back from the noise ripple as a room's tail does, and a dry flute's
+    release was cut).
     """
     window, hop = int(round(ENVELOPE_WINDOW_S * sample_rate)), int(round(ENVELOPE_HOP_S * sample_rate))
     if audio.shape[0] < 4 * window:
@@ -767,7 +799,7 @@ def cut_reverberant_tail(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarra
     squares = np.concatenate([[0.0], np.cumsum(np.asarray(audio, np.float64) ** 2)])
     starts = np.arange(0, audio.shape[0] - window + 1, hop)
     level = 10 * np.log10((squares[starts + window] - squares[starts]) / window + 1e-20)
-    tail = reverberant_tail(level, sample_rate / hop)
+    tail = reverberant_tail(level, sample_rate / hop, floor_dbfs)
     if tail is None:
         return audio, 0.0, None
     knee, end, _, room_db_per_s = tail

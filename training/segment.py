@@ -493,14 +493,15 @@ SUSTAIN_MIN_S = 0.3
 SUSTAIN_MAX_SLOPE_DB_PER_S = 6.0
 
 
-def reverberant_tail(level_db: np.ndarray, frame_rate_hz: float) -> tuple[int, int, float, float] | None:
+def reverberant_tail(level_db: np.ndarray, frame_rate_hz: float, floor_db: float | None = None) -> tuple[int, int, float, float] | None:
     """Where a room's decay takes over from the tone's release: (knee, end, release dB/s, room dB/s), or None.
 
     level_db: [n_frames] a recording's level envelope in dB, frame_rate_hz
     frames per second. Looked at from the body's end (the last frame within
     BODY_WITHIN_DB of the median level of frames BODY_RANGE_DB from the peak) to where the level last
     stands TAIL_ABOVE_FLOOR_DB above the floor (the 5th percentile of the
-    frames above DIGITAL_SILENCE_DB): the
+    frames above DIGITAL_SILENCE_DB, or floor_db, dB, the noise floor cleaning
+    removed, where higher: under it nothing was measured): the
     release is the steepest local slope (lines over RELEASE_SLOPE_S) in its
     first RELEASE_SEARCH_S,
     and the knee the first frame after it where the local slope has eased to
@@ -518,7 +519,8 @@ def reverberant_tail(level_db: np.ndarray, frame_rate_hz: float) -> tuple[int, i
     fr = float(frame_rate_hz)
     peak_db = level.max()
     sounding = level[level > DIGITAL_SILENCE_DB]
-    floor_db = np.percentile(sounding, 5) if sounding.size else peak_db
+    recorded_floor_db = np.percentile(sounding, 5) if sounding.size else peak_db
+    floor_db = recorded_floor_db if floor_db is None else max(floor_db, recorded_floor_db)
     limit = max(floor_db + TAIL_ABOVE_FLOOR_DB, peak_db - TAIL_WITHIN_PEAK_DB)
     if limit >= peak_db:  # no quiet end: the recording stops while the tone sounds
         return None
