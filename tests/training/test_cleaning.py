@@ -492,4 +492,5 @@ def test_a_flute_under_a_noise_floor_learns_its_own_breath_where_it_stands_near_
     # (a 30-step run is not bit-reproducible across runs); CI once had 6 against an earlier bound of 8.
     assert near.sum() >= 4
     assert np.median(np.abs(noisy_db - clean_db)[near]) <= 6.0  # the gate alone left them 30-40 dB down (median 4-4.4 dB at 30 steps)
-    assert np.all(noisy_db[~near] <= floor_band_db)  # where the breath lies far under the floor, no floor is learned
+    far = clean_db < floor_band_db - 12.0  # 2 dB clear of "near": a band whose breath is 10 dB under the floor either way is neither
+    assert np.all(noisy_db[far] <= floor_band_db)  # where the breath lies far under the floor, no floor is learned
