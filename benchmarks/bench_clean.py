@@ -83,10 +83,14 @@ def played(bank, name: str, hold_s: float) -> np.ndarray:
     return np.concatenate([held, renderer.render(int(round(AFTER_OFF_S * SR)))])
 
 
-def from_onset(audio: np.ndarray, below_peak_db: float = 40.0) -> np.ndarray:
-    """audio [n] from its first sample within below_peak_db of its peak (a bank's tone starts at its onset)."""
-    threshold = np.abs(audio).max() * 10.0 ** (-below_peak_db / 20.0)
-    return audio[int(np.argmax(np.abs(audio) >= threshold)) :]
+def onset(audio: np.ndarray, below_peak_db: float = 40.0) -> int:
+    """The first sample of audio [n] within below_peak_db of its peak (a bank's tone starts there)."""
+    return int(np.argmax(np.abs(audio) >= np.abs(audio).max() * 10.0 ** (-below_peak_db / 20.0)))
+
+
+def from_onset(audio: np.ndarray) -> np.ndarray:
+    """audio [n] from its onset."""
+    return audio[onset(audio) :]
 
 
 def measures(reference: np.ndarray, render: np.ndarray, f0_hz: float, hold_s: float) -> dict:
@@ -161,8 +165,7 @@ def main(argv=None) -> int:
             else:
                 # Two references: the reverberant recording itself (the room's gain on each harmonic), and a perfect
                 # dereverberation, the dry part as the room mixed it ((1 - wet) x the clean recording)
-                start = int(np.argmax(np.abs(originals[name]) >= np.abs(originals[name]).max() * 10.0 ** (-40.0 / 20.0)))
-                given = measures(reference, degraded[(name, label)][start:], f0_hz, args.hold)
+                given = measures(reference, degraded[(name, label)][onset(originals[name]) :], f0_hz, args.hold)
                 dry = measures(reference, (1.0 - ROOM_WET) * reference, f0_hz, args.hold)
                 ok_profile = auto["profile_db"] - clean["profile_db"] <= PROFILE_GOAL_DB
                 tail_goal = max(clean["tail_db"] + TAIL_GOAL_DB, TAIL_QUIET_DB)

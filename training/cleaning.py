@@ -37,6 +37,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from grower.synth.spectral import stft_magnitude
+
 from .blas import one_blas_thread
 from .config import CLEAN_CHOICES
 from .segment import reverberant_tail
@@ -216,7 +218,7 @@ def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, 
     if lines_hz:
         out = remove_hum(out, sample_rate, lines_hz)
     found = find_noise_floor(out, sample_rate)
-    floor_dbfs, floor_mask = found.dbfs, found.frames
+    floor_dbfs, floor_mask = (None if found.refused else found.dbfs), found.frames
     reduction_db, own_noise_db = 0.0, ()
     if floor_dbfs is not None:
         clip = noise_clip(out, floor_mask)
@@ -227,7 +229,7 @@ def _clean(audio: np.ndarray, sample_rate: int, mode: str) -> tuple[np.ndarray, 
         out = _faded_out(out, tone_end, sample_rate)  # after the tone, the gate's residue of the floor is all there is
     unmeasured = near = above = None
     if found.refused == TOO_NEAR:
-        near, above = found.candidate_dbfs, found.tone_above_db
+        near, above = found.dbfs, found.tone_above_db
     elif found.refused == NO_STRETCH and (reading := unmeasured_floor_dbfs(out, sample_rate)) >= UNMEASURED_FLOOR_DBFS:
         unmeasured = reading
     out, tail_cut_s, tail_slope = cut_reverberant_tail(out, sample_rate, floor_dbfs)
@@ -361,14 +363,13 @@ def remove_hum(audio: np.ndarray, sample_rate: int, lines_hz: list) -> np.ndarra
 
 
 class Floor(NamedTuple):
-    """What :func:`find_noise_floor` found: dbfs (the floor's RMS, or None), frames ([n_frames] bool: the level frames that
-    are floor), refused ('' | NO_STRETCH | TOO_NEAR: why none), and for TOO_NEAR the floor it judged (candidate_dbfs) and how
-    far the tone's loudest frame stands above it (tone_above_db)."""
+    """What :func:`find_noise_floor` found: dbfs (the floor's RMS: to remove when refused is '', the one judged too near the
+    tone for TOO_NEAR, else None), frames ([n_frames] bool: the level frames that are floor), refused ('' | NO_STRETCH |
+    TOO_NEAR: why there is none to remove), tone_above_db (for TOO_NEAR: how far the tone's loudest frame stands above it)."""
 
     dbfs: float | None
     frames: np.ndarray
     refused: str = ""
-    candidate_dbfs: float | None = None
     tone_above_db: float | None = None
 
 
@@ -405,7 +406,7 @@ def find_noise_floor(audio: np.ndarray, sample_rate: int) -> Floor:
     if above_db <= FLOOR_BAND_DB:
         return Floor(None, none, NO_STRETCH)  # nothing stands above the "floor": it is the take itself
     if above_db < MIN_TONE_ABOVE_FLOOR_DB:
-        return Floor(None, none, TOO_NEAR, float(floor_dbfs), above_db)
+        return Floor(float(floor_dbfs), none, TOO_NEAR, above_db)
     if quiet.sum() * LEVEL_HOP / sample_rate < MIN_FLOOR_S:
         return Floor(None, none, NO_STRETCH)
     run = _longest_run(quiet)
@@ -472,8 +473,8 @@ def unmeasured_floor_dbfs(audio: np.ndarray, sample_rate: int) -> float:
     n_fft, hop = KEEP_FFT, KEEP_FFT // 4
     if audio.shape[0] < 2 * n_fft:
         return -np.inf
-    window = np.hanning(n_fft)
-    power = np.abs(np.fft.rfft(np.lib.stride_tricks.sliding_window_view(audio, n_fft)[::hop] * window, axis=1)) ** 2  # [n_frames, n_bins]
+    window = np.hanning(n_fft + 1)[:-1]  # stft_magnitude's
+    power = stft_magnitude(np.asarray(audio, np.float64), n_fft, hop) ** 2  # [n_frames, n_bins]
     smoothed = uniform_filter1d(power, max(1, int(round(UNMEASURED_SMOOTH_S * sample_rate / hop))), axis=0, mode="nearest")
     quietest = np.maximum(np.median(smoothed.min(axis=0)[1:-1]), 0.0)  # a running mean over digital silence can round below 0
     return float(10 * np.log10(quietest / np.sum(window**2) + 1e-30))
@@ -542,8 +543,12 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
                                    mode="nearest")
     n_bins, n_frames = noisy_spectrum.shape
     power = np.abs(noisy_spectrum) ** 2
-    level_db = 10 * np.log10(np.mean(power, axis=0) / (np.sum(np.hanning(n_fft) ** 2) / 2) + 1e-20)  # [n_frames] the frame's mean square
-    frames = np.flatnonzero(level_db[: f0_hz.shape[0]] >= floor_dbfs + KEEP_ABOVE_FLOOR_DB)
+
+    def level_db(spectrum: np.ndarray) -> np.ndarray:
+        """[n_frames] dBFS, each frame's mean square, of spectrum [n_bins, n_frames] (n_fft-point Hann frames)."""
+        return 10 * np.log10(np.mean(np.abs(spectrum) ** 2, axis=0) / (np.sum(np.hanning(n_fft) ** 2) / 2) + 1e-20)
+
+    frames = np.flatnonzero(level_db(noisy_spectrum)[: f0_hz.shape[0]] >= floor_dbfs + KEEP_ABOVE_FLOOR_DB)
     if frames.size == 0:
         return gated, gated.shape[0]
     bin_hz = sample_rate / n_fft
@@ -559,16 +564,17 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     expected = np.where(inside, noise_power[bins], 0.0).sum(axis=2)
     present = (heard[frames].sum(axis=0) >= expected[frames].sum(axis=0) * 10 ** (KEEP_MIN_EXCESS_DB / 10)) & (expected[frames].sum(axis=0) > 0)
     span = max(1, int(round(KEEP_LOCAL_S * sample_rate / hop)))
+    heard_around = uniform_filter1d(heard, span, axis=0, mode="nearest")  # both [n_frames, n_harmonics], over KEEP_LOCAL_S
     around = uniform_filter1d(expected, span, axis=0, mode="nearest")
-    local = (uniform_filter1d(heard, span, axis=0, mode="nearest") >= around * 10 ** (KEEP_LOCAL_EXCESS_DB / 10)) & (around > 0.0)
+    local = (heard_around >= around * 10 ** (KEEP_LOCAL_EXCESS_DB / 10)) & (around > 0.0)
     # [n_frames, n_harmonics]; a partial past Nyquist (a stretched tone's) has no bins: 0 >= 0 is no partial standing out
     local[: frames[0]] = False  # before the note: averaged over KEEP_LOCAL_S, the onset's power stood out 0.12 s early
-    passed = 10 * np.log10(np.mean(np.abs(gated_spectrum) ** 2, axis=0) / (np.sum(np.hanning(n_fft) ** 2) / 2) + 1e-20) >= floor_dbfs - GATE_PASSED_DB
+    passed = level_db(gated_spectrum) >= floor_dbfs - GATE_PASSED_DB
     passed = maximum_filter1d(passed.astype(np.uint8), span).astype(bool)  # [n_frames]; what the gate lets through dips for a frame
     last = _last_frame(local.any(axis=1) | passed, int(frames[-1]))
     recent = slice(max(0, last - span + 1), last + 1)
     if local[recent].any():  # the partial that stood out most at the end: while it stands out at all, the tone goes on
-        ratio = uniform_filter1d(heard, span, axis=0, mode="nearest") / np.maximum(around, 1e-30)  # [n_frames, n_harmonics]
+        ratio = heard_around / np.maximum(around, 1e-30)  # [n_frames, n_harmonics]
         fading = int(np.argmax(np.where(local[recent], ratio[recent], 0.0).max(axis=0)))
         last = _last_frame((ratio[:, fading] >= 10 ** (TONE_STANDS_DB / 10)) | passed, last)
     local[last + 1 :] = False
@@ -581,7 +587,7 @@ def keep_harmonics(noisy: np.ndarray, gated: np.ndarray, sample_rate: int, floor
     magnitude = np.sqrt(np.maximum(power - noise_power[:, None], 0.0))
     taken = magnitude * np.exp(1j * np.angle(noisy_spectrum))
     partial_hz = ratios[None, :] * pitch_hz[:, None]  # [n_frames, n_harmonics]
-    continued, where = continued_decays(noisy_spectrum, heard, expected, local, chosen, bins, inside, partial_hz, last, hop, sample_rate, span)
+    continued, where = continued_decays(noisy_spectrum, heard_around - around, local, chosen, bins, inside, partial_hz, last, hop, sample_rate)
     restored = librosa.istft(np.where(keep, taken, np.where(where, continued, gated_spectrum)), hop_length=hop, length=noisy.shape[0])
     return np.asarray(restored, np.float64), min(last * hop + n_fft // 2, noisy.shape[0])  # frame `last` is centred on last * hop
 
@@ -593,9 +599,8 @@ def _last_frame(standing: np.ndarray, loud_until: int) -> int:
     return loud_until + (int(after[0]) if after.size else standing.shape[0] - 1 - loud_until)
 
 
-def continued_decays(spectrum: np.ndarray, heard: np.ndarray, expected: np.ndarray, local: np.ndarray, chosen: np.ndarray,
-                     bins: np.ndarray, inside: np.ndarray, partial_hz: np.ndarray, last: int, hop: int, sample_rate: int,
-                     span: int) -> tuple[np.ndarray, np.ndarray]:
+def continued_decays(spectrum: np.ndarray, excess: np.ndarray, local: np.ndarray, chosen: np.ndarray, bins: np.ndarray,
+                     inside: np.ndarray, partial_hz: np.ndarray, last: int, hop: int, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """Partials' decays continued under the noise: (values [n_bins, n_frames] complex STFT, where [n_bins, n_frames] bool).
 
     A struck string's upper partials, and every partial in a release, sink into
@@ -603,8 +608,8 @@ def continued_decays(spectrum: np.ndarray, heard: np.ndarray, expected: np.ndarr
     above where they truly were (a piano's fourth partial at 1.5 s), and the
     model learnt a cliff. For each partial that stood out of the noise (local:
     [n_frames, n_harmonics]) over at least half of the DECAY_FIT_S before it sank, the
-    line fitted to its power over the noise's (heard - expected, both
-    [n_frames, n_harmonics], smoothed over span frames as local is) over that
+    line fitted to its power over the noise's (excess: [n_frames, n_harmonics],
+    over KEEP_LOCAL_S around each frame, as local judges it) over that
     stretch goes on, when it falls DECAY_MIN_DB_PER_S or faster, and never
     slower than the tone as a whole (all partials' power over the noise's: a
     release takes every partial down), to the tone's last frame (last), where
@@ -616,14 +621,11 @@ def continued_decays(spectrum: np.ndarray, heard: np.ndarray, expected: np.ndarr
     piano's first stage of decay into its slower second one, so the line errs
     low late in a long note: a guess under the noise, where none was measured.
     """
-    from scipy.ndimage import uniform_filter1d
-
     n_bins, n_frames = spectrum.shape
     values, where = np.zeros((n_bins, n_frames), complex), np.zeros((n_bins, n_frames), bool)
     fit = max(3, int(round(DECAY_FIT_S * sample_rate / hop)))
-    excess = uniform_filter1d(heard - expected, span, axis=0, mode="nearest")  # [n_frames, n_harmonics]
     tone_db = 10 * np.log10(np.maximum(excess.sum(axis=1), 1e-30))  # [n_frames]
-    for h in range(heard.shape[1]):
+    for h in range(excess.shape[1]):
         stood = np.flatnonzero(local[: last + 1, h])
         if stood.size == 0 or not fit <= stood[-1] < last:
             continue
