@@ -85,6 +85,7 @@ GATE_THRESHOLD_STD = 2.5  # a bin passes the gate this many standard deviations 
                           # cleaned clarinet to the clean one 2.8 dB, against 11 at noisereduce's default 1.5 (3.9 at 3.5)
 
 UNMEASURED_FLOOR_DBFS = -58.0  # with no floor measured, a take's floor read (unmeasured_floor_dbfs) this loud is said (white noise at -53)
+LEFT_NAMES_SHOWN = 6  # takes left as they were are named in a shared line up to this many
 UNMEASURED_SMOOTH_S = 0.2  # ... each bin's power smoothed over this long before its minimum is taken
 DC_CUTOFF_HZ = 10.0  # what lies below is offset and drift, not sound
 DC_NEGLIGIBLE = 0.1  # an offset with less power than this share of the quietest frames' is left alone
@@ -166,6 +167,33 @@ class Cleaning:
                          f"the whole take, with no quiet stretch of {MIN_FLOOR_S:g} s to measure it from, so it is learned as it is: leave "
                          "half a second of the room's silence before or after the note to have it removed")
         return "; ".join(parts)
+
+    @staticmethod
+    def describe_left(takes: list) -> list[str]:
+        """The takes left as they were, a line per reason, for a folder's run: takes [(name, Cleaning)] whose records are noted
+        but not changed. One take keeps its own line; many share one (the shipped example tones, breathy and trimmed, are
+        twelve), with their names and the range of their levels."""
+        lines = []
+        for field in ("unmeasured_floor_dbfs", "near_floor_dbfs"):
+            group = [(name, cleaning) for name, cleaning in takes if getattr(cleaning, field) is not None]
+            if len(group) == 1:
+                lines.append(f"not cleaned {group[0][0]}: {group[0][1].describe()}")
+            elif group:
+                levels = [getattr(cleaning, field) for _, cleaning in group]
+                names = ", ".join(str(name) for name, _ in group[:LEFT_NAMES_SHOWN]) + (
+                    f" and {len(group) - LEFT_NAMES_SHOWN} more" if len(group) > LEFT_NAMES_SHOWN else "")
+                floor = f"{min(levels):.0f} to {max(levels):.0f} dBFS"
+                if field == "unmeasured_floor_dbfs":
+                    why = (f"a broadband floor of at least {floor} (noise, or the tones' own breath) runs through each whole take, with no "
+                           f"quiet stretch of {MIN_FLOOR_S:g} s to measure it from, so it is learned as it is: leave half a second of the "
+                           "room's silence before or after a note to have it removed")
+                else:
+                    above = [cleaning.tone_above_floor_db for _, cleaning in group if cleaning.tone_above_floor_db is not None]
+                    margin = f" only {min(above):.0f} to {max(above):.0f} dB" if above else ""
+                    why = (f"a noise floor at {floor} with the tone{margin} above it ({MIN_TONE_ABOVE_FLOOR_DB:g} dB are needed to tell "
+                           "them apart), so it is learned as it is")
+                lines.append(f"not cleaned {len(group)} takes ({names}): {why}")
+        return lines
 
     def to_dict(self) -> dict:
         return {

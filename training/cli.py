@@ -215,6 +215,7 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     """
     from grower.synth.bank import BANK_JSON, REPORT_DIR, BankError
 
+    from .cleaning import Cleaning
     from .export import INDEX_HTML
     from .feature_cache import FeatureCache, default_cache_dir
     from .features import trim_notice
@@ -261,8 +262,11 @@ def train_into(folder, files: list, args, interrupt: Interrupt, pool, ranks=None
     for notice in filter(None, (trim_notice(record.features, record.path) for record in usable)):
         print(notice, file=sys.stderr)
     for record in usable:
-        if record.cleaning.noted:
-            print(f"{'cleaned' if record.cleaning.changed else 'not cleaned'} {record.path}: {record.cleaning.describe()}", file=sys.stderr)
+        if record.cleaning.changed:
+            print(f"cleaned {record.path}: {record.cleaning.describe()}", file=sys.stderr)
+    left = [(record.path, record.cleaning) for record in usable if record.cleaning.noted and not record.cleaning.changed]
+    for line in Cleaning.describe_left(left):
+        print(line, file=sys.stderr)
     if cache.write_error:
         warn(f"{cache.write_error}; going on without it")
     if not usable and ranks is None:

@@ -185,6 +185,17 @@ def test_a_soft_high_piano_note_keeps_its_fundamental_while_it_stands_out_of_the
         assert line_db(cleaned, time_s, 784.0, 3) == pytest.approx(line_db(piano, time_s, 784.0, 3), abs=4.0)
 
 
+def test_takes_left_as_they_were_share_a_line_per_reason_and_one_take_keeps_its_own():
+    unmeasured = [(f"t{i}.wav", Cleaning(mode="auto", unmeasured_floor_dbfs=level)) for i, level in enumerate((-44.0, -40.0, -36.0))]
+    near = [("soft.wav", Cleaning(mode="auto", near_floor_dbfs=-45.0, tone_above_floor_db=8.0))]
+    lines = Cleaning.describe_left(unmeasured + near)
+    assert len(lines) == 2
+    assert lines[0].startswith("not cleaned 3 takes (t0.wav, t1.wav, t2.wav): a broadband floor of at least -44 to -36 dBFS")
+    assert lines[1] == f"not cleaned soft.wav: {near[0][1].describe()}"
+    many = [(f"t{i}.wav", Cleaning(mode="auto", unmeasured_floor_dbfs=-40.0)) for i in range(9)]
+    assert "t5.wav and 3 more)" in Cleaning.describe_left(many)[0]
+
+
 @pytest.mark.parametrize("f0_hz", [49.0, 98.6, 120.5, 151.0])
 def test_a_steady_bass_tone_near_the_mains_grid_keeps_its_partials(f0_hz):
     """Partials near k x 50 or 60 Hz that hold steady are not hum: off the grid by more than it drifts."""
